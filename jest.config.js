@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    // Type checking is done once by `tsc` in `npm test`; per-file checking here would double the cost.
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  },
+  testEnvironment: 'node',
+  maxWorkers: 2,
+  testTimeout: 60000,
+};

@@ -1,0 +1,81 @@
+/**
+ * One thing wrong with the input. Problems are collected and reported together so a user
+ * fixes everything in one round trip instead of one error per run.
+ */
+export interface Problem {
+  /** Field path in the input, e.g. `vclusters[3].namespace` or `props.host`. */
+  readonly path: string;
+  /** What is wrong, in words. */
+  readonly message: string;
+  /** The offending value, already rendered for display; never set it for secret values. */
+  readonly value?: string;
+  /** What would have been accepted. */
+  readonly allowed?: string;
+  /** File the value came from, when known. */
+  readonly file?: string;
+  /** 1-based line in `file`, when known. */
+  readonly line?: number;
+  /** 1-based column in `file`, when known. */
+  readonly column?: number;
+}
+
+/** Renders a value for an error message: JSON-quoted and shortened, so hostile strings stay on one line. */
+export function showValue(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Formats one problem as `file:line:column: path: message; got VALUE (allowed: ...)`. */
+export function formatProblem(problem: Problem): string {
+  let where = '';
+  if (problem.file !== undefined) {
+    where = problem.file;
+    if (problem.line !== undefined) {
+      where += `:${problem.line}`;
+      if (problem.column !== undefined) where += `:${problem.column}`;
+    }
+    where += ': ';
+  }
+  let text = `${where}${problem.path}: ${problem.message}`;
+  if (problem.value !== undefined) text += `; got ${problem.value}`;
+  if (problem.allowed !== undefined) text += ` (allowed: ${problem.allowed})`;
+  return text;
+}
+
+/** Thrown when input is invalid; carries every problem found, not just the first. */
+export class ValidationError extends Error {
+  /** Every problem found. */
+  public readonly problems: readonly Problem[];
+
+  constructor(subject: string, problems: readonly Problem[]) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(`${subject}: ${count}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+    this.name = 'ValidationError';
+    this.problems = problems;
+  }
+}
+
+/** Collects problems and throws them all at once. */
+export class ProblemCollector {
+  private readonly list: Problem[] = [];
+
+  /** Records a problem. */
+  public add(problem: Problem): void {
+    this.list.push(problem);
+  }
+
+  /** Problems recorded so far. */
+  public get problems(): readonly Problem[] {
+    return this.list;
+  }
+
+  /** Throws a `ValidationError` naming `subject` when any problem was recorded. */
+  public throwIfAny(subject: string): void {
+    if (this.list.length > 0) throw new ValidationError(subject, this.list);
+  }
+}
