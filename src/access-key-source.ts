@@ -96,7 +96,7 @@ export abstract class AccessKeySource {
    * Requires `{ allowPlaintext: true }`; synthesis warns.
    */
   public static fromEnv(variable: string, options: FromEnvSourceOptions): AccessKeySource {
-    const env = options.env ?? process.env;
+    const env = options?.env ?? process.env;
     return new PlaintextSource(() => ({ value: env[variable], variable }), `AccessKeySource.fromEnv(${JSON.stringify(variable)})`, options);
   }
 

@@ -229,6 +229,14 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
     if (source instanceof ExternalSecretSource) {
       if (fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET) {
         const namespaces = Lazy.any({ produce: () => [...this.consumerNamespaces].sort() });
+        // An `In` requirement with no values is rejected by the API machinery, so a fan-out key
+        // nobody consumes is an input error rather than a ClusterExternalSecret that never syncs.
+        this.node.addValidation({
+          validate: () =>
+            this.consumerNamespaces.size === 0
+              ? [`PlatformApiKey ${props.namespace}/${secretName}: fanOut ClusterExternalSecret needs at least one consumer vCluster, but no VClusterPlatformConnection uses this key; remove the key or connect a vCluster to it`]
+              : [],
+        });
         new ApiObject(this, 'ClusterExternalSecret', renderClusterExternalSecret(resolved, source, namespaces as unknown as string[]));
       } else {
         new ApiObject(this, 'ExternalSecret', renderExternalSecret(resolved, source));

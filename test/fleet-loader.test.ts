@@ -1,0 +1,488 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import fc from 'fast-check';
+import { parse, parseDocument } from 'yaml';
+import { ValidationError } from '../src/errors';
+import { loadFleet, MAX_FLEET_FILE_BYTES, MAX_VCLUSTERS, parseFleet, parseYamlSubset } from '../src/fleet-loader';
+import { Fleet } from '../src/fleet-types';
+import { fluxDefaultReleaseName } from '../src/names';
+import { closestMatch, didYouMean, editDistance } from '../src/suggest';
+
+const REPO = path.resolve(__dirname, '..');
+const VALID = path.join(__dirname, 'fixtures', 'fleet');
+const INVALID = path.join(__dirname, 'fixtures', 'invalid');
+/** A fake key for the plaintext source; tests assert it never shows up in messages. */
+const FAKE_KEY = 'FAKE-test-only-access-key-0123456789abcdef';
+const LAB_ENV = { LAB_PLATFORM_ACCESS_KEY: FAKE_KEY };
+
+/** The error `fn` throws, which must be a ValidationError. */
+function validationError(fn: () => unknown): ValidationError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ValidationError) return e;
+    throw new Error(`expected a ValidationError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  throw new Error('expected a ValidationError, but nothing was thrown');
+}
+
+/** Certificate data is long and not the point of the snapshot: keep its size and first line. */
+function forSnapshot(fleet: Fleet): unknown {
+  return JSON.parse(
+    JSON.stringify(fleet, (key, value: unknown) => {
+      if (key === 'certificateAuthorityData' && typeof value === 'string') return `<PEM, ${value.length} characters, ${value.split('\n')[0]}>`;
+      if (key === 'encryptedAccessKey' && typeof value === 'string') return `<${value.length} characters, ${value.slice(0, 8)}...>`;
+      return value;
+    }),
+  );
+}
+
+/** A generated fleet of `n` vClusters with a realistic mix; `dedicatedKeys` gives each its own key. */
+function generatedFleet(n: number, dedicatedKeys = false): string {
+  const lines = [
+    'platform:',
+    '  host: platform.example.com',
+    'defaults:',
+    '  chartVersion: "0.36.1"',
+    '  apiKey: shared',
+    '  delivery: argocd',
+    'flux:',
+    '  namespace: flux-system',
+    'apiKeys:',
+    '  shared:',
+    '    namespace: vcluster-platform',
+    '    externalSecret:',
+    '      storeRef: { name: vault }',
+    '      remoteRef: { key: platform/vcluster-api-key }',
+  ];
+  if (dedicatedKeys) for (let i = 0; i < n; i++) lines.push(`  key-${i}:`, `    namespace: ns-${i}`, '    existing: {}');
+  lines.push('vclusters:');
+  for (let i = 0; i < n; i++) {
+    lines.push(`  - name: team-${i}`, `    namespace: ns-${i}`);
+    if (dedicatedKeys) lines.push(`    apiKey: key-${i}`);
+    else lines.push(i % 3 === 0 ? '    delivery: flux' : i % 3 === 1 ? '    rbac: chart' : '    chartVersion: "0.31.3"');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('loadFleet: valid fleets', () => {
+  test('minimal fleet: defaults applied, host normalized', () => {
+    // WHEN
+    const fleet = loadFleet(path.join(VALID, 'minimal.yaml'), { env: {}, displayPath: 'minimal.yaml' });
+
+    // THEN
+    expect(forSnapshot(fleet)).toMatchSnapshot();
+    expect(fleet.file).toBe('minimal.yaml');
+    expect(fleet.platform).toEqual({ host: 'platform.example.com' }); // "https://platform.example.com/" as written
+    const [vc] = fleet.vclusters;
+    expect(vc).toEqual({
+      name: 'team-a',
+      namespace: 'team-a',
+      chartVersion: '0.36.1',
+      apiKey: 'shared',
+      rbac: 'static',
+      effectiveRelease: 'team-a',
+      delivery: 'none',
+    });
+    expect(fleet.apiKeys[0]!.secretName).toBe('vcluster-platform-api-key');
+    expect(fleet.apiKeys[0]!.source).toEqual({
+      type: 'externalSecret',
+      storeKind: 'ClusterSecretStore',
+      storeName: 'vault',
+      remoteKey: 'platform/vcluster-api-key',
+      refreshInterval: '1h',
+    });
+    expect(fleet.argocd).toEqual({
+      namespace: 'argocd',
+      project: 'default',
+      destinationServer: 'https://kubernetes.default.svc',
+      applicationSet: false,
+      syncPolicy: 'automated',
+      prune: false,
+      selfHeal: false,
+    });
+    expect(fleet.flux).toEqual({
+      interval: '10m',
+      valuesFrom: 'inline',
+      sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' },
+      path: './dist',
+    });
+  });
+
+  test('fleet using every feature', () => {
+    // WHEN
+    const fleet = loadFleet(path.join(VALID, 'full.yaml'), { env: LAB_ENV, displayPath: 'full.yaml' });
+
+    // THEN
+    expect(forSnapshot(fleet)).toMatchSnapshot();
+    const vc = (name: string) => fleet.vclusters.find((v) => v.name === name)!;
+    const key = (id: string) => fleet.apiKeys.find((k) => k.id === id)!;
+
+    // defaults and overrides
+    expect(vc('team-a')).toMatchObject({ chartVersion: '0.36.1', apiKey: 'shared', rbac: 'static', delivery: 'argocd', project: 'team-projects' });
+    expect(vc('team-b')).toMatchObject({ chartVersion: '0.31.3', rbac: 'chart', project: 'tenants', serviceAccountName: 'team-b-control-plane' }); // "v0.31.3" as written
+    expect(fleet.platform.host).toBe('platform.example.com:8443');
+
+    // effectiveRelease (FACTS §4)
+    expect(vc('team-b')).toMatchObject({ release: 'team-b-vc', effectiveRelease: 'team-b-vc' }); // explicit
+    expect(vc('team-a').release).toBeUndefined();
+    expect(vc('team-a').effectiveRelease).toBe('team-a'); // Argo CD: the Application name
+    expect(vc('analytics').effectiveRelease).toBe('analytics-analytics'); // Flux: <targetNamespace>-<name>
+    expect(vc('flux-local').effectiveRelease).toBe('flux-local'); // Flux in its own namespace: no targetNamespace
+    expect(vc('reporting').effectiveRelease).toBe('reporting'); // Flux, explicit
+    expect(vc('payments').effectiveRelease).toBe('payments'); // none
+    const long = vc('analytics-warehouse-ingest');
+    const full = 'data-platform-analytics-warehouse-analytics-warehouse-ingest';
+    expect(full.length).toBeGreaterThan(53);
+    expect(long.effectiveRelease).toBe(fluxDefaultReleaseName('analytics-warehouse-ingest', 'data-platform-analytics-warehouse'));
+    expect(long.effectiveRelease).toMatch(/^data-platform-analytics-warehouse-analyt-[0-9a-f]{12}$/);
+
+    // keys: platform settings inherited or overridden, CA file read
+    const ca = fs.readFileSync(path.join(VALID, 'platform-ca.pem'), 'utf8');
+    expect(fleet.platform.certificateAuthorityData).toBe(ca);
+    expect(key('shared')).toMatchObject({ host: 'platform.example.com:8443', project: 'default', insecure: false, certificateAuthorityData: ca, rotation: '2026-11', fanOut: 'clusterExternalSecret' });
+    expect(key('payments')).toMatchObject({ project: 'payments', insecure: true, instanceName: 'payments' });
+    expect(key('payments').source).toMatchObject({ type: 'sealed', scope: 'strict', sealedFor: 'payments/vcluster-platform-api-key' });
+    expect(key('lab')).toMatchObject({ host: 'lab-platform.example.com', secretName: 'lab-platform-key', source: { type: 'plaintextFromEnv', variable: 'LAB_PLATFORM_ACCESS_KEY' } });
+    expect(key('legacy')).toMatchObject({ secretName: 'old-key', source: { type: 'existing' } });
+    expect(fleet.argocd.valuesRepository).toEqual({ repoURL: 'https://github.com/acme/platform-gitops.git', targetRevision: 'main', path: 'dist' });
+
+    // The environment is only checked: its value never enters the result.
+    expect(JSON.stringify(fleet)).not.toContain(FAKE_KEY);
+  });
+
+  test('parseFleet reads the CA file through the injected reader, relative to the fleet file', () => {
+    // GIVEN
+    const text = 'platform:\n  host: p.example.com\n  certificateAuthorityFile: certs/ca.pem\napiKeys: {}\nvclusters: []\n';
+    const pem = fs.readFileSync(path.join(VALID, 'platform-ca.pem'), 'utf8');
+    const read: string[] = [];
+
+    // WHEN
+    const fleet = parseFleet(text, '/repo/fleets/prod.yaml', { readFile: (p) => (read.push(p), pem) });
+
+    // THEN
+    expect(read).toEqual([path.resolve('/repo/fleets/certs/ca.pem')]);
+    expect(fleet.platform.certificateAuthorityData).toBe(pem);
+    expect(fleet.vclusters).toEqual([]);
+  });
+
+  test('both parsers load a fleet identically (fast path vs yaml for anchors)', () => {
+    // GIVEN the same fleet, once plain and once with an anchor (outside the fast path's subset)
+    const plain = generatedFleet(20);
+    const anchored = plain.replace('platform:', 'platform: &p');
+    expect(parseYamlSubset(plain)).toBeDefined();
+    expect(parseYamlSubset(anchored)).toBeUndefined();
+
+    // THEN
+    expect(parseFleet(anchored, 'a.yaml')).toEqual(parseFleet(plain, 'a.yaml'));
+  });
+
+  test('a 10,000-vCluster fleet loads completely (and not in quadratic time)', () => {
+    for (const dedicated of [false, true]) {
+      const text = generatedFleet(10_000, dedicated);
+      const start = process.hrtime.bigint();
+      const fleet = parseFleet(text, 'big.yaml');
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      expect(fleet.vclusters).toHaveLength(10_000);
+      expect(fleet.apiKeys).toHaveLength(dedicated ? 10_001 : 1);
+      // A loose bound: it takes ~0.3 s here; quadratic behaviour would take many seconds.
+      expect(ms).toBeLessThan(5000);
+    }
+  });
+});
+
+describe('loadFleet: the bad-input corpus', () => {
+  const cases = fs
+    .readdirSync(INVALID)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+
+  test('has at least 40 cases, each with an .expected file', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40);
+    for (const c of cases) expect(fs.existsSync(path.join(INVALID, c.replace(/\.yaml$/, '.expected')))).toBe(true);
+  });
+
+  test.each(cases)('fails %s', (name) => {
+    // GIVEN
+    const file = path.join(INVALID, name);
+    const expected = fs
+      .readFileSync(file.replace(/\.yaml$/, '.expected'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+
+    // WHEN
+    const error = validationError(() => loadFleet(file, { env: {}, displayPath: path.relative(REPO, file) }));
+
+    // THEN
+    expect(error.message).toMatch(/^invalid fleet file test\/fixtures\/invalid\//);
+    for (const substring of expected) expect(error.message).toContain(substring);
+    expect(error.message).not.toMatch(/^\s+at /m); // no stack-trace lines
+    expect(error.message.split('\n')).toHaveLength(error.problems.length + 1); // one line per problem
+    for (const p of error.problems) {
+      expect(p.file).toBe(path.relative(REPO, file));
+      if (p.path !== '(file)') expect(p.line).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
+describe('loadFleet: huge and hostile inputs (generated, not committed)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-loader-'));
+  });
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('fails a 10 MB value quickly with a short message', () => {
+    const file = path.join(dir, 'ten-mb.yaml');
+    fs.writeFileSync(file, generatedFleet(1).replace('name: team-0', `name: ${'a'.repeat(10 * 1024 * 1024)}`));
+    const error = validationError(() => loadFleet(file, { displayPath: 'ten-mb.yaml' }));
+    expect(error.message).toContain('ten-mb.yaml:16:11: vclusters[0].name: is too long: 10485760 characters, at most 63 allowed');
+    expect(error.message.length).toBeLessThan(1000);
+  });
+
+  test('fails a file over 16 MiB before reading it', () => {
+    const file = path.join(dir, 'huge.yaml');
+    fs.writeFileSync(file, `#${'x'.repeat(MAX_FLEET_FILE_BYTES)}`);
+    const error = validationError(() => loadFleet(file, { displayPath: 'huge.yaml' }));
+    expect(error.message).toContain('huge.yaml: (file): the file is 16777217 bytes; fleet files are limited to 16777216 bytes (16 MiB)');
+  });
+
+  test('fails a 100,000-vCluster fleet with a clear message', () => {
+    const error = validationError(() => parseFleet(generatedFleet(100_000), 'fleet.yaml'));
+    expect(error.message).toContain(`fleet.yaml:15:1: vclusters: declares 100000 vClusters; at most ${MAX_VCLUSTERS} are supported`);
+    expect(error.problems).toHaveLength(1);
+  });
+
+  test('fails too many vClusters on the full YAML route as well', () => {
+    // A flow list of scalars leaves the fast path's subset and is cheap to parse.
+    const text = `platform:\n  host: p.example.com\napiKeys: {}\nvclusters: [${Array.from({ length: MAX_VCLUSTERS + 1 }, () => 'x').join(', ')}]\n`;
+    expect(parseYamlSubset(text)).toBeUndefined();
+    expect(validationError(() => parseFleet(text, 'f.yaml')).message).toContain('f.yaml:4:1: vclusters: declares 50001 vClusters');
+  });
+
+  test.each([
+    ['flow nesting', `a: ${'['.repeat(50_000)}`],
+    ['block nesting', Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}- `).join('\n') + 'x'],
+  ])('fails absurd %s without crashing', (_, text) => {
+    const error = validationError(() => parseFleet(text, 'deep.yaml'));
+    expect(error.message).toContain('deep.yaml:');
+    expect(error.problems.length).toBeLessThanOrEqual(101);
+  });
+
+  test('fails with every problem, capped at 100 listed plus a count of the rest', () => {
+    // 300 vClusters named alike in one namespace: 299 duplicates.
+    const text = generatedFleet(300).replace(/namespace: ns-\d+/g, 'namespace: same').replace(/name: team-\d+/g, 'name: team').replace(/delivery: flux/g, 'rbac: static');
+    const error = validationError(() => parseFleet(text, 'dups.yaml'));
+    expect(error.problems).toHaveLength(101);
+    expect(error.message).toContain('199 more problems not shown');
+  });
+
+  test('__proto__ and constructor keys pollute nothing', () => {
+    const text = generatedFleet(1).replace('vclusters:', '__proto__:\n  polluted: true\nconstructor:\n  polluted: true\nvclusters:');
+    validationError(() => parseFleet(text, 'p.yaml'));
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+});
+
+describe('loadFleet: secrets stay out of messages', () => {
+  test('fails without showing a plaintextFromEnv value', () => {
+    // GIVEN a fleet with a plaintext key whose variable is set, and other problems
+    const text = [
+      'platform:',
+      '  host: platform.example.com',
+      'apiKeys:',
+      '  lab:',
+      '    namespace: lab',
+      '    plaintextFromEnv: { variable: LAB_PLATFORM_ACCESS_KEY, allowPlaintext: true }',
+      '  empty:',
+      '    namespace: lab2',
+      '    plaintextFromEnv: { variable: EMPTY_KEY, allowPlaintext: true }',
+      'vclusters:',
+      '  - name: lab',
+      '    apiKey: lab',
+      '    chartVersion: "0.1"',
+      '',
+    ].join('\n');
+
+    // WHEN
+    const error = validationError(() => parseFleet(text, 'lab.yaml', { env: { ...LAB_ENV, EMPTY_KEY: '' } }));
+
+    // THEN
+    expect(error.message).toContain('environment variable EMPTY_KEY is empty');
+    expect(error.message).toContain('vclusters[0].chartVersion: is not a semantic version');
+    for (let i = 0; i + 8 <= FAKE_KEY.length; i++) expect(error.message).not.toContain(FAKE_KEY.slice(i, i + 8));
+  });
+
+  test('fails without showing more than a short prefix of a sealed value', () => {
+    const file = path.join(INVALID, 'sealed-for-other-namespace.yaml');
+    const sealed = /encryptedAccessKey: (\S+)/.exec(fs.readFileSync(file, 'utf8'))![1]!;
+    const bad = fs.readFileSync(file, 'utf8').replace(`encryptedAccessKey: ${sealed}`, `encryptedAccessKey: ${sealed.slice(0, 300)}`);
+    const error = validationError(() => parseFleet(bad, 'sealed.yaml'));
+    expect(error.message).toContain('apiKeys.payments.sealed.encryptedAccessKey: is not a sealed value');
+    for (let i = 0; i + 8 <= 300; i++) expect(error.message).not.toContain(sealed.slice(i, i + 8));
+  });
+
+  test('fails with user information in a host masked', () => {
+    const error = validationError(() => loadFleet(path.join(INVALID, 'host-userinfo.yaml'), { env: {} }));
+    expect(error.message).not.toContain('hunter2');
+  });
+});
+
+describe('parseYamlSubset: the fast path reads exactly what yaml reads, or gives up', () => {
+  /** Holds when the fast path gives up, or returns what yaml returns (same key order) for error-free YAML. */
+  function agreesWithYaml(text: string): void {
+    const fast = parseYamlSubset(text);
+    if (fast === undefined) return;
+    const doc = parseDocument(text, { uniqueKeys: true });
+    expect({ text, errors: doc.errors.map((e) => e.message), warnings: doc.warnings.map((e) => e.message) }).toEqual({ text, errors: [], warnings: [] });
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(doc.toJS()));
+  }
+
+  test('on every fixture', () => {
+    const files = [...fs.readdirSync(VALID).map((f) => path.join(VALID, f)), ...fs.readdirSync(INVALID).map((f) => path.join(INVALID, f))].filter((f) => f.endsWith('.yaml'));
+    let fast = 0;
+    for (const f of files) {
+      const text = fs.readFileSync(f, 'utf8');
+      agreesWithYaml(text);
+      if (parseYamlSubset(text) !== undefined) fast++;
+    }
+    // Most fleet files take the fast path; otherwise it would be pointless.
+    expect(fast).toBeGreaterThan(files.length / 2);
+    expect(parseYamlSubset(fs.readFileSync(path.join(VALID, 'full.yaml'), 'utf8'))).toEqual(parse(fs.readFileSync(path.join(VALID, 'full.yaml'), 'utf8')));
+  });
+
+  const SCALARS = [
+    'team-a', 'true', 'false', 'True', 'FALSE', 'null', '~', 'yes', 'on', '0.30', '0.36.1', 'v0.36.1', '42', '1e3', '.5', '.inf', '.NaN', '0x1F', '0o17',
+    '10m', '1h30m', '2026-11', '2026-11-28', 'https://platform.example.com:8443', 'a: b', 'a:', 'a #c', 'a#b', 'a  b', 'AgB+/x==', './dist', '../x', '@x', '%x',
+    '"0.36.1"', '"with # hash"', '"a: b"', "'single'", "'it''s'", '"esc\\n"', '"tab\\t"', '"tеam"', '""', "''", '{}', '[]', '[a]', '{ name: vault }',
+    '{ kind: ClusterSecretStore, name: vault }', '{a: b}', '{ a: b, }', '{ a: 1 }', '{ a: "b" }', '- x', '&a x', '*a', '!tag x', '|', '>', '"open', '',
+    'x # trailing comment', 'x #', '-x', '?x', 'x,y', 'a\tb',
+  ];
+  const KEYS = ['name', 'namespace', 'apiKey', 'a.b', 'a-b', '_x', '1', 'true', 'null', '__proto__', '<<', '"quoted"', 'a b', 'name'];
+
+  type Tree = string | { map: [string, Tree][] } | { seq: Tree[] };
+  const tree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constantFrom(...SCALARS),
+      fc.record({ map: fc.array(fc.tuple(fc.constantFrom(...KEYS), tie('node')), { minLength: 1, maxLength: 4 }) }),
+      fc.record({ seq: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
+    ),
+  })).node;
+
+  /** Renders a tree as block YAML with varied (sometimes wrong) indentation, comments and blank lines. */
+  function render(node: Tree, indent: number, style: number[]): string[] {
+    const pick = (n: number) => (style.length > 0 ? style.shift()! % n : 0);
+    const pad = ' '.repeat(indent);
+    if (typeof node === 'string') return [`${pad}${node}`];
+    const lines: string[] = [];
+    if ('map' in node) {
+      for (const [key, value] of node.map) {
+        if (pick(5) === 0) lines.push(pick(2) ? '' : `${pad}# comment`);
+        if (typeof value === 'string') {
+          lines.push(`${pad}${key}:${pick(4) === 0 ? '' : ' '}${value}`);
+        } else {
+          const inner = 'seq' in value && pick(2) === 0 ? indent : indent + [2, 4, 1][pick(3)]!;
+          lines.push(`${pad}${key}:${pick(6) === 0 ? ' # c' : ''}`, ...render(value, inner, style));
+        }
+      }
+    } else {
+      for (const item of node.seq) {
+        if (typeof item === 'string') {
+          lines.push(`${pad}- ${item}`);
+        } else if ('map' in item && pick(3) !== 0) {
+          // compact `- key: value` form
+          const gap = [1, 1, 3][pick(3)]!;
+          const inner = render(item, indent + 1 + gap, style);
+          lines.push(`${pad}-${' '.repeat(gap)}${inner[0]!.trimStart()}`, ...inner.slice(1));
+        } else {
+          lines.push(`${pad}-`, ...render(item, indent + 2, style));
+        }
+      }
+    }
+    return lines;
+  }
+
+  test('on generated documents', () => {
+    fc.assert(
+      fc.property(tree, fc.array(fc.nat(), { maxLength: 60 }), fc.boolean(), (t, style, crlf) => {
+        const text = render(t, 0, [...style]).join(crlf ? '\r\n' : '\n') + '\n';
+        agreesWithYaml(text);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  test('on mutated fleet files', () => {
+    const base = fs.readFileSync(path.join(VALID, 'full.yaml'), 'utf8').slice(0, 2600);
+    const chars = [' ', ':', '-', '#', '"', "'", '\t', '\n', 'a', 'A', '{', '}', '[', ']', ',', '&', '*', '!', '0', '.', '|', '\r', '~', '?', 'е'];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(base.length), fc.constantFrom(...chars), fc.nat(2)), { minLength: 1, maxLength: 3 }), (edits) => {
+        let text = base;
+        for (const [at, ch, op] of edits) {
+          const i = at % text.length;
+          text = op === 0 ? text.slice(0, i) + ch + text.slice(i) : op === 1 ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + ch + text.slice(i + 1);
+        }
+        agreesWithYaml(text);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
+
+describe('schema/vclusters.schema.json', () => {
+  test('every object is closed and every field is described', () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'schema', 'vclusters.schema.json'), 'utf8')) as Record<string, unknown>;
+    const defs = schema.$defs as Record<string, Record<string, unknown>>;
+    const described = (s: Record<string, unknown>): boolean =>
+      typeof s.description === 'string' || (typeof s.$ref === 'string' && typeof defs[s.$ref.replace('#/$defs/', '')]?.description === 'string');
+    const problems: string[] = [];
+    const walk = (s: Record<string, unknown>, where: string): void => {
+      if (s.type === 'object' && s.additionalProperties === undefined) problems.push(`${where}: additionalProperties not set`);
+      for (const [name, sub] of Object.entries((s.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+        if (!described(sub)) problems.push(`${where}.${name}: no description`);
+        walk(sub, `${where}.${name}`);
+      }
+    };
+    walk(schema, '(root)');
+    for (const [name, def] of Object.entries(defs)) {
+      if (typeof def.description !== 'string') problems.push(`$defs.${name}: no description`);
+      walk(def, `$defs.${name}`);
+    }
+    expect(problems).toEqual([]);
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+  });
+});
+
+describe('suggest', () => {
+  test('editDistance counts a swap of neighbours as one edit', () => {
+    expect(editDistance('namespace', 'namespace')).toBe(0);
+    expect(editDistance('namespce', 'namespace')).toBe(1);
+    expect(editDistance('namespcae', 'namespace')).toBe(1);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('a'.repeat(1000), 'b', 2)).toBe(3);
+  });
+
+  test.each([
+    ['namespce', 'namespace'],
+    ['chartversion', 'chartVersion'],
+    ['apikey', 'apiKey'],
+    ['vcluster', 'vclusters'],
+    ['argo', 'argocd'],
+    ['replicas', undefined],
+    ['x', undefined],
+    ['<500 characters>', undefined],
+  ])('closestMatch(%j) is %j', (label, expected) => {
+    const word = label === '<500 characters>' ? 'a'.repeat(500) : label;
+    expect(closestMatch(word, ['name', 'namespace', 'chartVersion', 'apiKey', 'vclusters', 'argocd', 'flux', 'none'])).toBe(expected);
+  });
+
+  test('didYouMean phrases a suggestion only when there is one', () => {
+    expect(didYouMean('namespce', ['namespace'])).toBe("; did you mean 'namespace'?");
+    expect(didYouMean('zzz', ['namespace'])).toBe('');
+  });
+});
