@@ -2,16 +2,26 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   AccessKeySource,
+  FluxKustomization,
+  FluxSourceKind,
+  FluxValuesSource,
   IPlatformApiKey,
   KeyFanOut,
   PlatformApiKey,
   RbacMode,
   SecretStoreKind,
+  setSyncWave,
+  SyncWave,
+  VClusterApplication,
+  VClusterApplicationSet,
+  VClusterHelmRelease,
+  VClusterHelmRepository,
   VClusterPlatformConnection,
   Warnings,
+  ValidationError,
 } from '../src';
 import { Fleet, FleetApiKey, FleetVCluster } from '../src/fleet-types';
-import { OutputFolder, OutputObject, ValuesFile } from './layout';
+import { OutputFolder, OutputObject, ValuesFile, valuesPath } from './layout';
 
 /** What synthesizing a fleet produces, before anything is written. */
 export interface FleetSynthesis {
@@ -24,6 +34,20 @@ export interface FleetSynthesis {
   /** Warnings to print once. */
   readonly warnings: readonly string[];
 }
+
+/** Folder names of the output tree; README.md documents them. */
+export const FOLDERS = {
+  HOST: 'host',
+  ARGOCD: 'argocd',
+  FLUX: 'flux',
+  FLUX_SYSTEM: 'flux-system',
+} as const;
+
+/** Names of the Flux Kustomizations in `flux-system/`. */
+export const FLUX_KUSTOMIZATIONS = {
+  HOST: 'vcluster-platform-host',
+  RELEASES: 'vcluster-platform-releases',
+} as const;
 
 function keySource(key: FleetApiKey, env: NodeJS.ProcessEnv): AccessKeySource | undefined {
   const s = key.source;
@@ -63,8 +87,13 @@ function addKey(scope: Construct, key: FleetApiKey, env: NodeJS.ProcessEnv): IPl
   });
 }
 
-function namespaceObject(scope: Construct, name: string): void {
-  new ApiObject(scope, `ns-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+/** Strips `./` and trailing `/` so that paths join with exactly one `/`. */
+function cleanPath(p: string): string {
+  return p.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+
+function objectsOf(chart: Chart): OutputObject[] {
+  return chart.toJson() as OutputObject[];
 }
 
 /**
@@ -74,7 +103,7 @@ function namespaceObject(scope: Construct, name: string): void {
  */
 export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.env): FleetSynthesis {
   const app = new App({ outdir: 'cdk8s.out' });
-  const host = new Chart(app, 'host', { disableResourceNameHashes: true });
+  const host = new Chart(app, FOLDERS.HOST, { disableResourceNameHashes: true });
   const nsScope = new Construct(host, 'namespaces');
   const keyScope = new Construct(host, 'keys');
   const connScope = new Construct(host, 'vclusters');
@@ -83,6 +112,7 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
   const namespaces = new Set<string>();
   for (const key of fleet.apiKeys) {
     keys.set(key.id, addKey(keyScope, key, env));
+    // A fanned-out key's source lives in the vCluster namespaces; an existing one is not ours.
     if (key.source.type !== 'existing' && key.fanOut !== 'clusterExternalSecret') namespaces.add(key.namespace);
   }
 
@@ -101,7 +131,102 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
       }),
     );
   }
-  for (const ns of [...namespaces].sort()) namespaceObject(nsScope, ns);
+  if (fleet.flux.namespace !== undefined && fleet.vclusters.some((vc) => vc.delivery === 'flux')) namespaces.add(fleet.flux.namespace);
+  for (const ns of [...namespaces].sort()) {
+    new ApiObject(nsScope, `ns-${ns}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  }
+  // One Argo CD sync of the root folder applies namespaces, then keys and RBAC, then Applications.
+  setSyncWave(nsScope, SyncWave.NAMESPACES);
+  setSyncWave(keyScope, SyncWave.ACCESS_KEYS);
+  setSyncWave(connScope, SyncWave.RBAC);
+
+  // Only keys carry deferred validations (a fan-out key needs a consumer).
+  const invalid = keyScope.node.findAll().flatMap((c) => c.node.validate().map((message) => ({ path: c.node.path, message })));
+  if (invalid.length > 0) throw new ValidationError(fleet.file, invalid);
+
+  const argoMembers = fleet.vclusters.map((vc, i) => ({ vc, connection: connections[i]! })).filter((m) => m.vc.delivery === 'argocd');
+  const fluxMembers = fleet.vclusters.map((vc, i) => ({ vc, connection: connections[i]! })).filter((m) => m.vc.delivery === 'flux');
+
+  const folders: OutputFolder[] = [{ name: FOLDERS.HOST, purpose: 'namespaces, access keys and RBAC: applied first', objects: objectsOf(host) }];
+  const rootFolders: string[] = [FOLDERS.HOST];
+
+  if (argoMembers.length > 0) {
+    const argo = new Chart(app, FOLDERS.ARGOCD, { disableResourceNameHashes: true });
+    const a = fleet.argocd;
+    const options = {
+      namespace: a.namespace,
+      project: a.project,
+      destinationServer: a.destinationServer,
+      automated: a.syncPolicy === 'automated',
+      prune: a.prune,
+      selfHeal: a.selfHeal,
+    };
+    const repo = a.valuesRepository;
+    const repoPath = (vc: FleetVCluster): string => [cleanPath(repo!.path), valuesPath(vc.namespace, vc.effectiveRelease)].filter((p) => p !== '').join('/');
+    if (a.applicationSet) {
+      new VClusterApplicationSet(argo, 'vclusters', {
+        ...options,
+        valuesRepository: { repoURL: repo!.repoURL, targetRevision: repo!.targetRevision },
+        vclusters: argoMembers.map(({ vc, connection }) => ({ connection, name: vc.name, valuesPath: repoPath(vc) })),
+      });
+    } else {
+      for (const { vc, connection } of argoMembers) {
+        new VClusterApplication(argo, `${vc.namespace}.${vc.effectiveRelease}`, {
+          ...options,
+          connection,
+          name: vc.name,
+          valuesRepository: repo ? { repoURL: repo.repoURL, targetRevision: repo.targetRevision, path: repoPath(vc) } : undefined,
+        });
+      }
+    }
+    folders.push({ name: FOLDERS.ARGOCD, purpose: 'Argo CD Applications (sync wave 1, after the keys and RBAC)', objects: objectsOf(argo) });
+    rootFolders.push(FOLDERS.ARGOCD);
+  }
+
+  if (fluxMembers.length > 0) {
+    const f = fleet.flux;
+    const releases = new Chart(app, FOLDERS.FLUX, { disableResourceNameHashes: true });
+    const repository = new VClusterHelmRepository(releases, 'helm-repository', { namespace: f.sourceRef.namespace });
+    for (const { vc, connection } of fluxMembers) {
+      new VClusterHelmRelease(releases, `${vc.namespace}.${vc.effectiveRelease}`, {
+        connection,
+        name: vc.name,
+        namespace: f.namespace ?? vc.namespace,
+        releaseName: vc.release,
+        interval: f.interval,
+        helmRepository: repository,
+        valuesFrom: f.valuesFrom === 'configMap' ? FluxValuesSource.CONFIG_MAP : FluxValuesSource.INLINE,
+      });
+    }
+    folders.push({ name: FOLDERS.FLUX, purpose: 'Flux HelmRepository, HelmReleases (and values ConfigMaps)', objects: objectsOf(releases) });
+
+    const system = new Chart(app, FOLDERS.FLUX_SYSTEM, { disableResourceNameHashes: true });
+    const base = f.path.replace(/\/+$/, '');
+    const sourceRef = { kind: f.sourceRef.kind as FluxSourceKind, name: f.sourceRef.name, namespace: f.sourceRef.namespace };
+    const hostKs = new FluxKustomization(system, 'host', {
+      name: FLUX_KUSTOMIZATIONS.HOST,
+      namespace: f.sourceRef.namespace,
+      path: `${base}/${FOLDERS.HOST}`,
+      sourceRef,
+      interval: f.interval,
+      // Ready only once every key Secret exists: the control plane reads it once, at start-up.
+      wait: true,
+    });
+    new FluxKustomization(system, 'releases', {
+      name: FLUX_KUSTOMIZATIONS.RELEASES,
+      namespace: f.sourceRef.namespace,
+      path: `${base}/${FOLDERS.FLUX}`,
+      sourceRef,
+      interval: f.interval,
+      dependsOn: [hostKs.name],
+      wait: false,
+    });
+    folders.push({
+      name: FOLDERS.FLUX_SYSTEM,
+      purpose: `Flux Kustomizations: ${FLUX_KUSTOMIZATIONS.HOST} (host/, waits until Ready), then ${FLUX_KUSTOMIZATIONS.RELEASES} (flux/, dependsOn)`,
+      objects: objectsOf(system),
+    });
+  }
 
   const valuesFiles: ValuesFile[] = fleet.vclusters.map((vc: FleetVCluster, i) => ({
     namespace: vc.namespace,
@@ -111,8 +236,5 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
     text: connections[i]!.valuesYaml,
   }));
 
-  const folders: OutputFolder[] = [
-    { name: 'host', purpose: 'namespaces, access keys and RBAC: applied first', objects: host.toJson() as OutputObject[] },
-  ];
-  return { folders, valuesFiles, rootFolders: ['host'], warnings: Warnings.collect(app) };
+  return { folders, valuesFiles, rootFolders, warnings: Warnings.collect(app) };
 }

@@ -1,9 +1,11 @@
+import * as fs from 'fs';
 import * as path from 'path';
+import { toYamlDocuments } from '../src/yaml-emit';
 import { ValidationError } from '../src/errors';
 import { loadFleet } from '../src/fleet-loader';
 import { writeTreeAtomically } from '../src/output-writer';
 import { synthesizeFleet } from './fleet-app';
-import { isHelmChartVersion, renderHelmChart } from './helm';
+import { escapeForHelm, isHelmChartVersion, renderHelmChart } from './helm';
 import { layoutTree } from './layout';
 
 /** Streams and environment of one run, injectable for tests. */
@@ -99,6 +101,21 @@ export function run(argv: readonly string[], io: RunIo): number {
     for (const warning of synthesis.warnings) io.stderr(`warning: ${warning}\n`);
     const objects = synthesis.folders.reduce((n, f) => n + f.objects.length, 0);
     io.stdout(`${options.out}/: ${synthesis.valuesFiles.length} vClusters, ${objects} objects, ${result.files} files (${result.changed ? 'written' : 'unchanged'})\n`);
+    // Under the cdk8s CLI: it expects the app to fill its (emptied) output folder. dist/ stays the
+    // GitOps tree; the CLI's folder gets one `<folder>.k8s.yaml` per chart, as cdk8s apps write,
+    // which is also what `cdk8s synth --format helm` packages into templates/.
+    const cliOut = io.env.CDK8S_OUTDIR;
+    if (cliOut) {
+      // `--format helm` makes the CLI point CDK8S_OUTDIR at the chart's templates/ folder; there a
+      // literal `{{` (the ExternalSecret template) must be escaped or Helm would execute it.
+      const helmTemplates = path.basename(cliOut) === 'templates';
+      fs.mkdirSync(path.resolve(io.cwd, cliOut), { recursive: true });
+      for (const folder of synthesis.folders) {
+        if (folder.objects.length === 0) continue;
+        const text = toYamlDocuments(folder.objects);
+        fs.writeFileSync(path.resolve(io.cwd, cliOut, `${folder.name}.k8s.yaml`), helmTemplates ? escapeForHelm(text) : text);
+      }
+    }
     if (helmFiles && options.helmChart !== undefined) {
       const helm = writeTreeAtomically(path.resolve(io.cwd, options.helmChart), helmFiles);
       io.stdout(`${options.helmChart}/: Helm chart ${options.chartName} ${options.chartVersion}, ${helm.files} files (${helm.changed ? 'written' : 'unchanged'})\n`);

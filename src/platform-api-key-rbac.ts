@@ -1,5 +1,6 @@
+import type { k8s } from 'cdk8s-plus-28';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
 import { ProblemCollector, showValue } from './errors';
 import {
   DNS1123_LABEL_RULE,
@@ -45,13 +46,13 @@ export function renderPlatformApiKeyRbac(props: PlatformApiKeyRbacProps): Manife
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: { name: roleName, namespace: props.secretNamespace },
-    rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [props.secretName] }],
+    rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [props.secretName] }] satisfies k8s.PolicyRule[],
   };
   const binding: Manifest = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
     metadata: { name: roleBindingName, namespace: props.secretNamespace },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName } satisfies k8s.RoleRef,
     subjects: [
       {
         kind: 'ServiceAccount',
@@ -59,7 +60,7 @@ export function renderPlatformApiKeyRbac(props: PlatformApiKeyRbacProps): Manife
         // The release namespace, where the service account lives (charts before 0.23.3 got this wrong).
         namespace: props.releaseNamespace,
       },
-    ],
+    ] satisfies k8s.Subject[],
   };
   return [role, binding];
 }
@@ -110,12 +111,10 @@ export class PlatformApiKeyRbac extends Construct {
     this.emitted = manifests.length > 0;
     const [role, binding] = manifests;
     if (role && binding) {
-      new k8s.KubeRole(this, 'Role', { metadata: role.metadata, rules: role.rules as k8s.PolicyRule[] });
-      new k8s.KubeRoleBinding(this, 'RoleBinding', {
-        metadata: binding.metadata,
-        roleRef: binding.roleRef as k8s.RoleRef,
-        subjects: binding.subjects as k8s.Subject[],
-      });
+      // The rendered manifests as they are: the chart's objects are matched field for field, and
+      // the typed L1 classes would only re-serialize the same JSON (at a measurable cost per vCluster).
+      new ApiObject(this, 'Role', role);
+      new ApiObject(this, 'RoleBinding', binding);
     }
   }
 }
