@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
+import { ApiObject, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   ARGOCD_RESOURCES_FINALIZER,
@@ -16,28 +16,11 @@ import { Manifest, PlatformApiKey } from '../src/platform-api-key';
 import { SYNC_WAVE_ANNOTATION, SyncWave, setSyncWave, syncWaveOf } from '../src/sync-order';
 import { VClusterPlatformConnection } from '../src/vcluster-platform-connection';
 import { describeShared } from './shared';
+import { byKind, connectionThroughExistingKey, EXISTING_KEY_NS, newChart } from './support/construct-testing';
 import { validateAgainstCrd } from './support/crd';
 
-const KEY_NS = 'platform-keys';
+const KEY_NS = EXISTING_KEY_NS;
 const VALUES_REPO = { repoURL: 'https://git.example.com/acme/platform.git', targetRevision: 'main' };
-
-function newChart(): Chart {
-  return new Chart(Testing.app(), 'test', { disableResourceNameHashes: true });
-}
-
-/** A connection through an existing key in another namespace (so STATIC RBAC is emitted). */
-function connection(scope: Construct, release: string, namespace: string, vclusterVersion = '0.36.1'): VClusterPlatformConnection {
-  return new VClusterPlatformConnection(scope, `conn-${namespace}-${release}`, {
-    release,
-    namespace,
-    vclusterVersion,
-    apiKey: PlatformApiKey.fromSecretName('vcluster-platform-api-key', KEY_NS),
-  });
-}
-
-function byKind(objects: readonly Manifest[], kind: string): Manifest[] {
-  return objects.filter((o) => o.kind === kind);
-}
 
 /** Throws, and returns the ValidationError for asserts; fails the test when nothing is thrown. */
 function validationError(fn: () => unknown): ValidationError {
@@ -59,7 +42,7 @@ describe('VClusterApplication', () => {
   test('renders one Application with inline values, explicit releaseName and wave 1', () => {
     // GIVEN
     const chart = newChart();
-    const conn = connection(chart, 'team-a', 'team-a');
+    const conn = connectionThroughExistingKey(chart, 'team-a', 'team-a');
     // WHEN
     const app = new VClusterApplication(chart, 'app', { connection: conn });
     const objects = Testing.synth(chart) as Manifest[];
@@ -86,7 +69,7 @@ describe('VClusterApplication', () => {
 
   test('multi-source: the chart reads $values/<path> from a `ref: values` git source', () => {
     const chart = newChart();
-    const conn = connection(chart, 'team-b', 'team-b', '0.31.3');
+    const conn = connectionThroughExistingKey(chart, 'team-b', 'team-b', '0.31.3');
     new VClusterApplication(chart, 'app', {
       connection: conn,
       valuesRepository: { ...VALUES_REPO, path: 'dist/vclusters/team-b/team-b/vcluster.yaml' },
@@ -108,14 +91,14 @@ describe('VClusterApplication', () => {
 
   test('the values git source defaults to HEAD', () => {
     const chart = newChart();
-    const m = renderApplication({ connection: connection(chart, 'a', 'a'), valuesRepository: { repoURL: VALUES_REPO.repoURL, path: 'a.yaml' } });
+    const m = renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), valuesRepository: { repoURL: VALUES_REPO.repoURL, path: 'a.yaml' } });
     expect(spec(m).sources[1]).toEqual({ repoURL: VALUES_REPO.repoURL, targetRevision: 'HEAD', ref: 'values' });
   });
 
   test('options: manual sync, no CreateNamespace, cascade delete, other project, server, wave and repo', () => {
     const chart = newChart();
     const m = renderApplication({
-      connection: connection(chart, 'a', 'a', 'v0.32.0'),
+      connection: connectionThroughExistingKey(chart, 'a', 'a', 'v0.32.0'),
       name: 'vc-a',
       namespace: 'gitops',
       project: 'tenants',
@@ -138,13 +121,13 @@ describe('VClusterApplication', () => {
 
   test('prune and selfHeal are switchable under automated sync', () => {
     const chart = newChart();
-    const m = renderApplication({ connection: connection(chart, 'a', 'a'), prune: true, selfHeal: true });
+    const m = renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), prune: true, selfHeal: true });
     expect(spec(m).syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
   });
 
   test('renderApplication is pure: same props, equal manifests', () => {
     const chart = newChart();
-    const props: VClusterApplicationProps = { connection: connection(chart, 'a', 'a') };
+    const props: VClusterApplicationProps = { connection: connectionThroughExistingKey(chart, 'a', 'a') };
     expect(renderApplication(props)).toEqual(renderApplication(props));
     // The manifest holds a copy of the values: changing it leaves the connection alone.
     const before = structuredClone(props.connection.values);
@@ -165,7 +148,7 @@ describe('release names under Argo CD (FACTS §4)', () => {
 
   test('helm.releaseName is always written, so a renamed Application keeps the connection release', () => {
     const chart = newChart();
-    const conn = connection(chart, 'team-a', 'team-a');
+    const conn = connectionThroughExistingKey(chart, 'team-a', 'team-a');
     const byDefault = renderApplication({ connection: conn });
     const renamed = renderApplication({ connection: conn, name: 'payments-vcluster' });
     for (const m of [byDefault, renamed]) {
@@ -182,8 +165,8 @@ describe('release names under Argo CD (FACTS §4)', () => {
 describe('VClusterApplicationSet', () => {
   function members(scope: Construct) {
     return [
-      { connection: connection(scope, 'b', 'team-b'), valuesPath: 'dist/vclusters/team-b/b/vcluster.yaml' },
-      { connection: connection(scope, 'a', 'team-a', '0.31.3'), name: 'team-a-vcluster', valuesPath: 'dist/vclusters/team-a/a/vcluster.yaml' },
+      { connection: connectionThroughExistingKey(scope, 'b', 'team-b'), valuesPath: 'dist/vclusters/team-b/b/vcluster.yaml' },
+      { connection: connectionThroughExistingKey(scope, 'a', 'team-a', '0.31.3'), name: 'team-a-vcluster', valuesPath: 'dist/vclusters/team-a/a/vcluster.yaml' },
     ];
   }
 
@@ -320,7 +303,7 @@ describe('Argo CD errors', () => {
     const chart = newChart();
     const e = validationError(() =>
       renderApplication({
-        connection: connection(chart, 'a', 'a'),
+        connection: connectionThroughExistingKey(chart, 'a', 'a'),
         name: 'Team_A',
         namespace: 'Argo CD',
         project: '',
@@ -350,14 +333,14 @@ describe('Argo CD errors', () => {
     'fails on the values path %j',
     (path) => {
       const chart = newChart();
-      const e = validationError(() => renderApplication({ connection: connection(chart, 'a', 'a'), valuesRepository: { ...VALUES_REPO, path } }));
+      const e = validationError(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), valuesRepository: { ...VALUES_REPO, path } }));
       expect(e.problems.map((p) => p.path)).toEqual(['valuesRepository.path']);
     },
   );
 
   test.each([['prune'], ['selfHeal']] as const)('fails when %s is on without automated sync', (field) => {
     const chart = newChart();
-    const e = validationError(() => renderApplication({ connection: connection(chart, 'a', 'a'), automated: false, [field]: true }));
+    const e = validationError(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), automated: false, [field]: true }));
     expect(e.message).toContain(`${field}: only takes effect with automated sync; got true (allowed: false, or automated: true)`);
   });
 
@@ -368,13 +351,13 @@ describe('Argo CD errors', () => {
 
   test('fails on a name longer than 63 characters', () => {
     const chart = newChart();
-    const e = validationError(() => renderApplication({ connection: connection(chart, 'a', 'a'), name: 'a'.repeat(64) }));
+    const e = validationError(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), name: 'a'.repeat(64) }));
     expect(e.problems.map((p) => p.path)).toEqual(['name']);
   });
 
   test('fails an ApplicationSet without valuesRepository, saying why and what to do instead', () => {
     const chart = newChart();
-    const props: VClusterApplicationSetProps = { vclusters: [{ connection: connection(chart, 'a', 'a'), valuesPath: 'a.yaml' }] };
+    const props: VClusterApplicationSetProps = { vclusters: [{ connection: connectionThroughExistingKey(chart, 'a', 'a'), valuesPath: 'a.yaml' }] };
     const e = validationError(() => new VClusterApplicationSet(chart, 'set', props));
     expect(e.message).toMatch(/^VClusterApplicationSet "argocd"\/"vclusters": 1 problem:/);
     expect(e.message).toContain('valuesRepository: an ApplicationSet needs the repository holding the generated vcluster.yaml files');
@@ -391,9 +374,9 @@ describe('Argo CD errors', () => {
         name: 'Fleet',
         valuesRepository: VALUES_REPO,
         vclusters: [
-          { connection: connection(chart, 'a', 'team-a'), valuesPath: 'a.yaml' },
-          { connection: connection(chart, 'a', 'team-b'), valuesPath: 'b.yaml' },
-          { connection: connection(chart, 'c', 'team-c'), name: 'c.d', valuesPath: '../c.yaml' },
+          { connection: connectionThroughExistingKey(chart, 'a', 'team-a'), valuesPath: 'a.yaml' },
+          { connection: connectionThroughExistingKey(chart, 'a', 'team-b'), valuesPath: 'b.yaml' },
+          { connection: connectionThroughExistingKey(chart, 'c', 'team-c'), name: 'c.d', valuesPath: '../c.yaml' },
           { connection: {} as VClusterPlatformConnection, valuesPath: 'd.yaml' },
         ],
       }),
@@ -405,13 +388,13 @@ describe('Argo CD errors', () => {
 
 describeShared('Argo CD objects validate against the CRDs in ../shared/crds', () => {
   const cases: [string, (scope: Construct) => void][] = [
-    ['Application, inline values', (s) => new VClusterApplication(s, 'app', { connection: connection(s, 'a', 'a') })],
-    ['Application, multi-source', (s) => new VClusterApplication(s, 'app', { connection: connection(s, 'a', 'a'), valuesRepository: { ...VALUES_REPO, path: 'x/a.yaml' } })],
+    ['Application, inline values', (s) => new VClusterApplication(s, 'app', { connection: connectionThroughExistingKey(s, 'a', 'a') })],
+    ['Application, multi-source', (s) => new VClusterApplication(s, 'app', { connection: connectionThroughExistingKey(s, 'a', 'a'), valuesRepository: { ...VALUES_REPO, path: 'x/a.yaml' } })],
     [
       'Application, every option',
       (s) =>
         new VClusterApplication(s, 'app', {
-          connection: connection(s, 'a', 'a', '0.31.3'),
+          connection: connectionThroughExistingKey(s, 'a', 'a', '0.31.3'),
           name: 'x',
           namespace: 'gitops',
           project: 'p',
@@ -423,14 +406,14 @@ describeShared('Argo CD objects validate against the CRDs in ../shared/crds', ()
           cascadeDelete: true,
         }),
     ],
-    ['Application, manual sync', (s) => new VClusterApplication(s, 'app', { connection: connection(s, 'a', 'a'), automated: false })],
+    ['Application, manual sync', (s) => new VClusterApplication(s, 'app', { connection: connectionThroughExistingKey(s, 'a', 'a'), automated: false })],
     [
       'ApplicationSet',
       (s) =>
         new VClusterApplicationSet(s, 'set', {
           vclusters: [
-            { connection: connection(s, 'a', 'a'), valuesPath: 'a.yaml' },
-            { connection: connection(s, 'b', 'b'), valuesPath: 'b.yaml' },
+            { connection: connectionThroughExistingKey(s, 'a', 'a'), valuesPath: 'a.yaml' },
+            { connection: connectionThroughExistingKey(s, 'b', 'b'), valuesPath: 'b.yaml' },
           ],
           valuesRepository: VALUES_REPO,
           cascadeDelete: true,
@@ -449,7 +432,7 @@ describeShared('Argo CD objects validate against the CRDs in ../shared/crds', ()
 
   test('a wrong field is caught (the validation can fail)', () => {
     const chart = newChart();
-    const m = renderApplication({ connection: connection(chart, 'a', 'a') });
+    const m = renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a') });
     expect(validateAgainstCrd({ ...m, spec: { ...spec(m), syncPolicy: { automatic: {} } } })).not.toEqual([]);
   });
 });

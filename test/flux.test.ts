@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Chart, Testing } from 'cdk8s';
+import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { ValidationError } from '../src/errors';
@@ -18,26 +18,10 @@ import {
 import { Manifest, PlatformApiKey } from '../src/platform-api-key';
 import { VClusterPlatformConnection } from '../src/vcluster-platform-connection';
 import { describeShared } from './shared';
+import { byKind, connectionThroughExistingKey, EXISTING_KEY_NS, newChart } from './support/construct-testing';
 import { validateAgainstCrd } from './support/crd';
 
-const KEY_NS = 'platform-keys';
-
-function newChart(): Chart {
-  return new Chart(Testing.app(), 'test', { disableResourceNameHashes: true });
-}
-
-function connection(scope: Construct, release: string, namespace: string, vclusterVersion = '0.36.1'): VClusterPlatformConnection {
-  return new VClusterPlatformConnection(scope, `conn-${namespace}-${release}`, {
-    release,
-    namespace,
-    vclusterVersion,
-    apiKey: PlatformApiKey.fromSecretName('vcluster-platform-api-key', KEY_NS),
-  });
-}
-
-function byKind(objects: readonly Manifest[], kind: string): Manifest[] {
-  return objects.filter((o) => o.kind === kind);
-}
+const KEY_NS = EXISTING_KEY_NS;
 
 // `any` keeps the deep asserts on rendered JSON readable; the values are checked by the asserts themselves.
 function spec(m: Manifest): Record<string, any> {
@@ -92,7 +76,7 @@ describe('VClusterHelmRepository', () => {
 describe('VClusterHelmRelease', () => {
   test('in the vCluster namespace: Flux default naming is the name, no targetNamespace or storageNamespace', () => {
     const chart = newChart();
-    const conn = connection(chart, 'team-a', 'team-a');
+    const conn = connectionThroughExistingKey(chart, 'team-a', 'team-a');
     const repo = new VClusterHelmRepository(chart, 'repo');
     const hr = new VClusterHelmRelease(chart, 'hr', { connection: conn, helmRepository: repo });
     const objects = Testing.synth(chart) as Manifest[];
@@ -112,7 +96,7 @@ describe('VClusterHelmRelease', () => {
 
   test('outside the vCluster namespace with an explicit releaseName: targetNamespace, storageNamespace, createNamespace', () => {
     const chart = newChart();
-    const conn = connection(chart, 'team-b', 'team-b', '0.31.3');
+    const conn = connectionThroughExistingKey(chart, 'team-b', 'team-b', '0.31.3');
     const hr = new VClusterHelmRelease(chart, 'hr', { connection: conn, name: 'vcluster-team-b', namespace: 'flux-system', releaseName: 'team-b' });
     const objects = Testing.synth(chart) as Manifest[];
     expect(objects).toMatchSnapshot();
@@ -128,7 +112,7 @@ describe('VClusterHelmRelease', () => {
 
   test('outside, Flux default naming <targetNamespace>-<name>: no releaseName written', () => {
     const chart = newChart();
-    const conn = connection(chart, 'team-c-vc', 'team-c');
+    const conn = connectionThroughExistingKey(chart, 'team-c-vc', 'team-c');
     const rendered = renderHelmRelease({ connection: conn, name: 'vc', namespace: 'flux-system', createNamespace: false });
     expect(rendered.effectiveReleaseName).toBe('team-c-vc');
     expect(rendered.outsideVClusterNamespace).toBe(true);
@@ -149,7 +133,7 @@ describe('VClusterHelmRelease', () => {
     expect(expected).toHaveLength(53);
     expect(expected.startsWith(full.slice(0, 40) + '-')).toBe(true);
 
-    const conn = connection(chart, expected, namespace);
+    const conn = connectionThroughExistingKey(chart, expected, namespace);
     const hr = new VClusterHelmRelease(chart, 'hr', { connection: conn, name, namespace: 'flux-system' });
     expect(hr.effectiveReleaseName).toBe(expected);
     const objects = Testing.synth(chart) as Manifest[];
@@ -160,7 +144,7 @@ describe('VClusterHelmRelease', () => {
 
   test('values through a ConfigMap beside the HelmRelease (valuesFrom, key values.yaml)', () => {
     const chart = newChart();
-    const conn = connection(chart, 'team-d', 'team-d');
+    const conn = connectionThroughExistingKey(chart, 'team-d', 'team-d');
     const hr = new VClusterHelmRelease(chart, 'hr', { connection: conn, namespace: 'flux-system', releaseName: 'team-d', valuesFrom: FluxValuesSource.CONFIG_MAP });
     const objects = Testing.synth(chart) as Manifest[];
     expect(objects).toMatchSnapshot();
@@ -178,7 +162,7 @@ describe('VClusterHelmRelease', () => {
 
   test('the ConfigMap name can be chosen', () => {
     const chart = newChart();
-    const r = renderHelmRelease({ connection: connection(chart, 'a', 'a'), valuesFrom: FluxValuesSource.CONFIG_MAP, configMapName: 'a.vcluster-values' });
+    const r = renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'a', 'a'), valuesFrom: FluxValuesSource.CONFIG_MAP, configMapName: 'a.vcluster-values' });
     expect(r.configMap!.metadata).toEqual({ name: 'a.vcluster-values', namespace: 'a' });
     expect(spec(r.helmRelease).valuesFrom[0].name).toBe('a.vcluster-values');
   });
@@ -208,7 +192,7 @@ describe('fluxEffectiveReleaseName (FACTS §4)', () => {
 describe('Flux HelmRelease errors', () => {
   test('fails when Flux default naming outside the vCluster namespace disagrees with the connection, naming both', () => {
     const chart = newChart();
-    const props: VClusterHelmReleaseProps = { connection: connection(chart, 'team-a', 'team-a'), namespace: 'flux-system' };
+    const props: VClusterHelmReleaseProps = { connection: connectionThroughExistingKey(chart, 'team-a', 'team-a'), namespace: 'flux-system' };
     const e = validationError(() => new VClusterHelmRelease(chart, 'hr', props));
     expect(e.message).toMatch(/^VClusterHelmRelease "flux-system"\/"team-a" for vCluster team-a\/team-a: 1 problem:/);
     expect(e.problems[0]!.path).toBe('name');
@@ -234,7 +218,7 @@ describe('Flux HelmRelease errors', () => {
 
   test('fails when an explicit releaseName disagrees with the connection', () => {
     const chart = newChart();
-    const e = validationError(() => renderHelmRelease({ connection: connection(chart, 'team-a', 'team-a'), releaseName: 'other' }));
+    const e = validationError(() => renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'team-a', 'team-a'), releaseName: 'other' }));
     expect(e.problems.map((p) => p.path)).toEqual(['releaseName']);
     expect(e.message).toContain('would install release "other" (from releaseName "other")');
     expect(e.message).toContain('release is "team-a"');
@@ -242,7 +226,7 @@ describe('Flux HelmRelease errors', () => {
 
   test('fails when the HelmRelease name in the vCluster namespace differs from the release', () => {
     const chart = newChart();
-    const e = validationError(() => renderHelmRelease({ connection: connection(chart, 'team-a', 'team-a'), name: 'vcluster' }));
+    const e = validationError(() => renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'team-a', 'team-a'), name: 'vcluster' }));
     expect(e.message).toContain('would install release "vcluster" (from Flux\'s default naming (the HelmRelease name))');
   });
 
@@ -250,7 +234,7 @@ describe('Flux HelmRelease errors', () => {
     const chart = newChart();
     const namespace = 'tenant-payments-europe-west-production';
     const e = validationError(() =>
-      renderHelmRelease({ connection: connection(chart, 'primary', namespace), name: 'primary-virtual-cluster', namespace: 'flux-system' }),
+      renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'primary', namespace), name: 'primary-virtual-cluster', namespace: 'flux-system' }),
     );
     expect(e.message).toContain(`would install release ${JSON.stringify(shortened(`${namespace}-primary-virtual-cluster`))}`);
     expect(e.message).toContain(' shortened), but');
@@ -260,7 +244,7 @@ describe('Flux HelmRelease errors', () => {
     const chart = newChart();
     const e = validationError(() =>
       renderHelmRelease({
-        connection: connection(chart, 'a', 'a'),
+        connection: connectionThroughExistingKey(chart, 'a', 'a'),
         name: 'A',
         namespace: 'a_b',
         releaseName: 'r'.repeat(54),
@@ -279,7 +263,7 @@ describe('Flux HelmRelease errors', () => {
       'valuesFrom',
     ]);
     expect(e.message).toContain('valuesFrom: unknown values source; got "secret" (allowed: inline, configMap)');
-    const cm = validationError(() => renderHelmRelease({ connection: connection(chart, 'b', 'b'), valuesFrom: FluxValuesSource.CONFIG_MAP, configMapName: 'B values' }));
+    const cm = validationError(() => renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'b', 'b'), valuesFrom: FluxValuesSource.CONFIG_MAP, configMapName: 'B values' }));
     expect(cm.problems.map((p) => p.path)).toEqual(['configMapName']);
   });
 
@@ -370,12 +354,12 @@ describeShared('Flux objects validate against the CRDs in ../shared/crds', () =>
   const cases: [string, (scope: Construct) => void][] = [
     ['HelmRepository', (s) => new VClusterHelmRepository(s, 'r')],
     ['HelmRepository, oci', (s) => new VClusterHelmRepository(s, 'r', { url: 'oci://ghcr.io/acme/charts', name: 'acme', namespace: 'tenants', interval: '30m' })],
-    ['HelmRelease, inline, in the vCluster namespace', (s) => new VClusterHelmRelease(s, 'h', { connection: connection(s, 'a', 'a') })],
-    ['HelmRelease, inline, outside with releaseName', (s) => new VClusterHelmRelease(s, 'h', { connection: connection(s, 'a', 'a'), namespace: 'flux-system', releaseName: 'a' })],
-    ['HelmRelease, Flux default naming outside', (s) => new VClusterHelmRelease(s, 'h', { connection: connection(s, 'a-b', 'a'), name: 'b', namespace: 'flux-system' })],
+    ['HelmRelease, inline, in the vCluster namespace', (s) => new VClusterHelmRelease(s, 'h', { connection: connectionThroughExistingKey(s, 'a', 'a') })],
+    ['HelmRelease, inline, outside with releaseName', (s) => new VClusterHelmRelease(s, 'h', { connection: connectionThroughExistingKey(s, 'a', 'a'), namespace: 'flux-system', releaseName: 'a' })],
+    ['HelmRelease, Flux default naming outside', (s) => new VClusterHelmRelease(s, 'h', { connection: connectionThroughExistingKey(s, 'a-b', 'a'), name: 'b', namespace: 'flux-system' })],
     [
       'HelmRelease, valuesFrom ConfigMap',
-      (s) => new VClusterHelmRelease(s, 'h', { connection: connection(s, 'a', 'a', '0.31.3'), namespace: 'flux-system', releaseName: 'a', valuesFrom: FluxValuesSource.CONFIG_MAP }),
+      (s) => new VClusterHelmRelease(s, 'h', { connection: connectionThroughExistingKey(s, 'a', 'a', '0.31.3'), namespace: 'flux-system', releaseName: 'a', valuesFrom: FluxValuesSource.CONFIG_MAP }),
     ],
     ['Kustomization, wait', (s) => new FluxKustomization(s, 'k', { name: 'k', path: './dist/host', dependsOn: ['x'] })],
     [
@@ -402,7 +386,7 @@ describeShared('Flux objects validate against the CRDs in ../shared/crds', () =>
 
   test('a wrong field is caught (the validation can fail)', () => {
     const chart = newChart();
-    const { helmRelease } = renderHelmRelease({ connection: connection(chart, 'a', 'a') });
+    const { helmRelease } = renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'a', 'a') });
     expect(validateAgainstCrd({ ...helmRelease, spec: { ...spec(helmRelease), releaseName: 'r'.repeat(54) } })).not.toEqual([]);
   });
 });

@@ -1,46 +1,14 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
 import { AccessKeySource } from '../src/access-key-source';
-import { Problem, ValidationError } from '../src/errors';
 import { DEFAULT_API_KEY_SECRET_NAME, PlatformApiKey, PlatformApiKeyProps } from '../src/platform-api-key';
 import { PlatformApiKeyRbac, PlatformApiKeyRbacProps, platformRbacNames, renderPlatformApiKeyRbac } from '../src/platform-api-key-rbac';
 import { RbacMode } from '../src/rbac-mode';
 import { VClusterPlatformConnection } from '../src/vcluster-platform-connection';
 import { Warnings } from '../src/warnings';
-import { describeShared, HAVE_SHARED } from './shared';
-import { validateAgainstCrd } from './support/crd';
+import { K8sObject, problemsOf, synth } from './support/construct-testing';
+import { describeShared } from './shared';
 import { validateValues } from './support/values-schema';
 
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; [key: string]: unknown };
-  [key: string]: unknown;
-}
-
-/** Builds a chart and synthesizes it; custom resources are checked against their CRDs. */
-function synth(build: (chart: Chart) => void): { app: App; objects: K8sObject[] } {
-  const app = Testing.app();
-  const chart = new Chart(app, 'test');
-  build(chart);
-  const objects = Testing.synth(chart) as K8sObject[];
-  if (HAVE_SHARED) {
-    for (const o of objects) {
-      if (o.apiVersion === 'v1' || o.apiVersion.startsWith('rbac.authorization.k8s.io/')) continue;
-      expect({ object: `${o.kind} ${o.metadata.name}`, problems: validateAgainstCrd(o) }).toEqual({ object: `${o.kind} ${o.metadata.name}`, problems: [] });
-    }
-  }
-  return { app, objects };
-}
-
-function problemsOf(fn: () => unknown): { problems: readonly Problem[]; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return { problems: e.problems, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a ValidationError, but nothing was thrown');
-}
 
 function sharedKey(chart: Chart, overrides: Partial<PlatformApiKeyProps> = {}): PlatformApiKey {
   return new PlatformApiKey(chart, 'shared-key', {

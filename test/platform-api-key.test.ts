@@ -1,10 +1,9 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
 import {
   AccessKeySource,
   AccessKeySourceType,
   SecretStoreKind,
 } from '../src/access-key-source';
-import { Problem, ValidationError } from '../src/errors';
 import {
   DEFAULT_API_KEY_SECRET_NAME,
   KeyFanOut,
@@ -19,7 +18,8 @@ import { SealedSecretScope } from '../src/sealed-secret-scope';
 import { RbacMode } from '../src/rbac-mode';
 import { VClusterPlatformConnection } from '../src/vcluster-platform-connection';
 import { Warnings } from '../src/warnings';
-import { describeShared, HAVE_SHARED } from './shared';
+import { K8sObject, problemsOf, synth } from './support/construct-testing';
+import { describeShared } from './shared';
 import * as path from 'path';
 import { CRD_DIR, hasCrdFor, indexedCrdFiles, openApiToJsonSchema, validateAgainstCrd } from './support/crd';
 import { describeKubectl, kubectlSecret } from './support/kubectl';
@@ -50,41 +50,6 @@ const PRIVATE_KEY_PEM = `-----BEGIN PRIVATE KEY-----\n${PRIVATE_KEY_MARKER}\n---
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [key: string]: unknown;
-}
-
-/**
- * Builds a chart, synthesizes it and returns its objects; every custom resource in the output is
- * checked against its CRD here, so no test can emit one that the cluster would reject.
- */
-function synth(build: (chart: Chart) => void): { app: App; objects: K8sObject[] } {
-  const app = Testing.app();
-  const chart = new Chart(app, 'test');
-  build(chart);
-  const objects = Testing.synth(chart) as K8sObject[];
-  if (HAVE_SHARED) {
-    for (const o of objects) {
-      if (o.apiVersion === 'v1' || o.apiVersion.startsWith('rbac.authorization.k8s.io/')) continue;
-      expect({ object: `${o.kind} ${o.metadata.name}`, problems: validateAgainstCrd(o) }).toEqual({ object: `${o.kind} ${o.metadata.name}`, problems: [] });
-    }
-  }
-  return { app, objects };
-}
-
-/** Runs `fn`, which must throw a ValidationError, and returns its problems. */
-function problemsOf(fn: () => unknown): { problems: readonly Problem[]; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return { problems: e.problems, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a ValidationError, but nothing was thrown');
-}
 
 function keyProps(overrides: Partial<PlatformApiKeyProps> = {}): PlatformApiKeyProps {
   return {

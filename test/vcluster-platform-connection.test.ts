@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { parse } from 'yaml';
 import { AccessKeySource } from '../src/access-key-source';
 import { ValuesLayout } from '../src/chart-version';
-import { Problem, ValidationError } from '../src/errors';
 import { DEFAULT_API_KEY_SECRET_NAME, IPlatformApiKey, PlatformApiKey, PlatformApiKeyProps } from '../src/platform-api-key';
 import { RbacMode } from '../src/rbac-mode';
 import {
@@ -14,17 +13,8 @@ import {
   renderConnectionValues,
 } from '../src/vcluster-platform-connection';
 import { describeShared } from './shared';
+import { problemsOf } from './support/construct-testing';
 import { resolveValuesSchema, validateValues } from './support/values-schema';
-
-function problemsOf(fn: () => unknown): { problems: readonly Problem[]; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return { problems: e.problems, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a ValidationError, but nothing was thrown');
-}
 
 function key(chart: Chart, overrides: Partial<PlatformApiKeyProps> = {}): PlatformApiKey {
   return new PlatformApiKey(chart, 'key', {
