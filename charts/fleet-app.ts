@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
@@ -43,6 +44,16 @@ export const FOLDERS = {
   FLUX_SYSTEM: 'flux-system',
 } as const;
 
+/**
+ * Namespaces are created but never deleted by a GitOps tool: when the last vCluster leaves a
+ * namespace (or the fleet stops using Flux), pruning it would delete everything inside, including
+ * running vClusters or Flux itself when the namespace is flux-system.
+ */
+export const NEVER_PRUNE: Readonly<Record<string, string>> = {
+  'argocd.argoproj.io/sync-options': 'Prune=false',
+  'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+};
+
 /** Names of the Flux Kustomizations in `flux-system/`. */
 export const FLUX_KUSTOMIZATIONS = {
   HOST: 'vcluster-platform-host',
@@ -72,7 +83,7 @@ function keySource(key: FleetApiKey, env: NodeJS.ProcessEnv): AccessKeySource | 
 
 function addKey(scope: Construct, key: FleetApiKey, env: NodeJS.ProcessEnv): IPlatformApiKey {
   const source = keySource(key, env);
-  if (!source) return PlatformApiKey.fromSecretName(key.secretName, key.namespace);
+  if (!source) return PlatformApiKey.fromSecretName(key.secretName, key.namespace, { rotation: key.rotation });
   return new PlatformApiKey(scope, `key-${key.id}`, {
     namespace: key.namespace,
     secretName: key.secretName,
@@ -85,11 +96,6 @@ function addKey(scope: Construct, key: FleetApiKey, env: NodeJS.ProcessEnv): IPl
     fanOut: key.fanOut === 'clusterExternalSecret' ? KeyFanOut.CLUSTER_EXTERNAL_SECRET : KeyFanOut.NONE,
     source,
   });
-}
-
-/** Strips `./` and trailing `/` so that paths join with exactly one `/`. */
-function cleanPath(p: string): string {
-  return p.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }
 
 function objectsOf(chart: Chart): OutputObject[] {
@@ -133,7 +139,7 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
   }
   if (fleet.flux.namespace !== undefined && fleet.vclusters.some((vc) => vc.delivery === 'flux')) namespaces.add(fleet.flux.namespace);
   for (const ns of [...namespaces].sort()) {
-    new ApiObject(nsScope, `ns-${ns}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    new ApiObject(nsScope, `ns-${ns}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, annotations: { ...NEVER_PRUNE } } });
   }
   // One Argo CD sync of the root folder applies namespaces, then keys and RBAC, then Applications.
   setSyncWave(nsScope, SyncWave.NAMESPACES);
@@ -162,7 +168,8 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
       selfHeal: a.selfHeal,
     };
     const repo = a.valuesRepository;
-    const repoPath = (vc: FleetVCluster): string => [cleanPath(repo!.path), valuesPath(vc.namespace, vc.effectiveRelease)].filter((p) => p !== '').join('/');
+    // The loader normalized the path; `.` means the tree sits at the repository root.
+    const repoPath = (vc: FleetVCluster): string => [repo!.path, valuesPath(vc.namespace, vc.effectiveRelease)].filter((p) => p !== '.').join('/');
     if (a.applicationSet) {
       new VClusterApplicationSet(argo, 'vclusters', {
         ...options,
@@ -201,7 +208,9 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
     folders.push({ name: FOLDERS.FLUX, purpose: 'Flux HelmRepository, HelmReleases (and values ConfigMaps)', objects: objectsOf(releases) });
 
     const system = new Chart(app, FOLDERS.FLUX_SYSTEM, { disableResourceNameHashes: true });
-    const base = f.path.replace(/\/+$/, '');
+    // The path as written, less doubled and trailing slashes (`./dist//x/` → `./dist/x`).
+    const normalized = path.posix.normalize(f.path).replace(/\/+$/, '');
+    const base = f.path.startsWith('./') && normalized !== '.' ? `./${normalized}` : normalized;
     const sourceRef = { kind: f.sourceRef.kind as FluxSourceKind, name: f.sourceRef.name, namespace: f.sourceRef.namespace };
     const hostKs = new FluxKustomization(system, 'host', {
       name: FLUX_KUSTOMIZATIONS.HOST,

@@ -1246,8 +1246,9 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
 }
 
 /** `./dist/` → `dist`: Argo CD joins it with file names itself. */
+/** `./dist/`, `dist//x/.` and `.` become `dist`, `dist/x` and `.` (the repository root). */
 function normalizeRepoPath(p: string): string {
-  return p.replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.';
+  return path.posix.normalize(p).replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.';
 }
 
 function checkChartVersion(value: string, segments: Segment[], problems: Problems): boolean {

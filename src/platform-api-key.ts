@@ -120,6 +120,17 @@ export interface ResolvedPlatformApiKey {
 }
 
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const ROTATION_TOKEN_RULE = "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"2026-11-28\"";
+
+/** Options for `PlatformApiKey.fromSecretName`. */
+export interface ExistingPlatformApiKeyOptions {
+  /**
+   * Rotation token of the existing key: when whoever manages the Secret replaces the key, change
+   * the token so the control planes of the vClusters using it restart and read the new key.
+   * @default - no rotation annotation
+   */
+  readonly rotation?: string;
+}
 
 /**
  * The vCluster Platform access key as it reaches the host cluster: a Secret with `accessKey`,
@@ -131,8 +142,12 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
    * A key that already exists on the host cluster (created by hand or another tool). Nothing is
    * emitted for it; vClusters can still be connected through it.
    */
-  public static fromSecretName(secretName: string, namespace: string): IPlatformApiKey {
+  public static fromSecretName(secretName: string, namespace: string, options: ExistingPlatformApiKeyOptions = {}): IPlatformApiKey {
     const problems: Problem[] = [];
+    const rotation = options?.rotation;
+    if (rotation !== undefined && (typeof rotation !== 'string' || !TOKEN.test(rotation))) {
+      problems.push({ path: 'rotation', message: 'not a valid rotation token (it becomes an annotation value)', value: showValue(rotation), allowed: ROTATION_TOKEN_RULE });
+    }
     if (!isDns1123Subdomain(secretName)) {
       problems.push({ path: 'secretName', message: 'not a valid Secret name', value: showValue(secretName), allowed: DNS1123_SUBDOMAIN_RULE });
     }
@@ -145,6 +160,7 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
     return {
       secretName,
       namespace,
+      ...(rotation !== undefined ? { rotation } : {}),
       secretNamespaceFor: () => namespace,
       _addConsumer: () => undefined,
     };
@@ -195,7 +211,7 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
       problems.add({ path: 'instanceName', message: 'not a valid VirtualClusterInstance name', value: showValue(props.instanceName), allowed: DNS1123_LABEL_RULE });
     }
     if (props.rotation !== undefined && (typeof props.rotation !== 'string' || !TOKEN.test(props.rotation))) {
-      problems.add({ path: 'rotation', message: 'not a valid rotation token (it becomes an annotation value)', value: showValue(props.rotation), allowed: "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"2026-11-28\"" });
+      problems.add({ path: 'rotation', message: 'not a valid rotation token (it becomes an annotation value)', value: showValue(props.rotation), allowed: ROTATION_TOKEN_RULE });
     }
     if (!(props.source instanceof AccessKeySource)) {
       problems.add({ path: 'source', message: 'must be created with an AccessKeySource factory', value: showValue(typeof props.source), allowed: 'AccessKeySource.externalSecret(...), .sealed(...), .literal(...), .fromEnv(...)' });
