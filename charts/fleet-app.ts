@@ -98,8 +98,39 @@ function addKey(scope: Construct, key: FleetApiKey, env: NodeJS.ProcessEnv): IPl
   });
 }
 
+/**
+ * The chart's objects as `chart.toJson()` renders them, in the same order.
+ *
+ * `toJson()` first adds dependencies between charts, validates every construct of the App, and
+ * orders the objects by a dependency graph of the whole chart (one vertex per construct). When no
+ * construct declares a dependency and no chart is nested, adding dependencies does nothing and
+ * the graph's order is the construct tree's pre-order, so this walks the tree once instead of
+ * several times; otherwise it leaves the work to `toJson()`.
+ */
 function objectsOf(chart: Chart): OutputObject[] {
-  return chart.toJson() as OutputObject[];
+  const constructs = App.of(chart).node.findAll();
+  const objects: ApiObject[] = [];
+  for (const c of constructs) {
+    if (c.node.dependencies.length > 0 || (c !== chart && Chart.isChart(c))) return chart.toJson() as OutputObject[];
+    if (ApiObject.isApiObject(c)) objects.push(c);
+  }
+  // The same check and message as `toJson()`.
+  const errors: string[] = [];
+  for (const c of constructs) for (const error of c.node.validate()) errors.push(`[${c.node.path}] ${error}`);
+  if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+  return objects.map((o) => o.toJson() as OutputObject);
+}
+
+/**
+ * A folder's chart, in an App of its own. `Chart.toJson()` resolves dependencies and validates
+ * the whole App the chart belongs to, so in one shared App the host chart (most of the
+ * constructs) would be walked again for every later folder. No construct refers to one in
+ * another folder's chart, so separate Apps change nothing in the output.
+ */
+function folderChart(apps: App[], name: string): Chart {
+  const app = new App({ outdir: 'cdk8s.out' });
+  apps.push(app);
+  return new Chart(app, name, { disableResourceNameHashes: true });
 }
 
 /**
@@ -108,8 +139,8 @@ function objectsOf(chart: Chart): OutputObject[] {
  * synthesized objects grouped by folder. Pure apart from reading `env` for plaintext keys.
  */
 export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.env): FleetSynthesis {
-  const app = new App({ outdir: 'cdk8s.out' });
-  const host = new Chart(app, FOLDERS.HOST, { disableResourceNameHashes: true });
+  const apps: App[] = [];
+  const host = folderChart(apps, FOLDERS.HOST);
   const nsScope = new Construct(host, 'namespaces');
   const keyScope = new Construct(host, 'keys');
   const connScope = new Construct(host, 'vclusters');
@@ -157,7 +188,7 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
   const rootFolders: string[] = [FOLDERS.HOST];
 
   if (argoMembers.length > 0) {
-    const argo = new Chart(app, FOLDERS.ARGOCD, { disableResourceNameHashes: true });
+    const argo = folderChart(apps, FOLDERS.ARGOCD);
     const a = fleet.argocd;
     const options = {
       namespace: a.namespace,
@@ -192,7 +223,7 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
 
   if (fluxMembers.length > 0) {
     const f = fleet.flux;
-    const releases = new Chart(app, FOLDERS.FLUX, { disableResourceNameHashes: true });
+    const releases = folderChart(apps, FOLDERS.FLUX);
     const repository = new VClusterHelmRepository(releases, 'helm-repository', { namespace: f.sourceRef.namespace });
     for (const { vc, connection } of fluxMembers) {
       new VClusterHelmRelease(releases, `${vc.namespace}.${vc.effectiveRelease}`, {
@@ -207,7 +238,7 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
     }
     folders.push({ name: FOLDERS.FLUX, purpose: 'Flux HelmRepository, HelmReleases (and values ConfigMaps)', objects: objectsOf(releases) });
 
-    const system = new Chart(app, FOLDERS.FLUX_SYSTEM, { disableResourceNameHashes: true });
+    const system = folderChart(apps, FOLDERS.FLUX_SYSTEM);
     // The path as written, less doubled and trailing slashes (`./dist//x/` → `./dist/x`).
     const normalized = path.posix.normalize(f.path).replace(/\/+$/, '');
     const base = f.path.startsWith('./') && normalized !== '.' ? `./${normalized}` : normalized;
@@ -245,5 +276,5 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
     text: connections[i]!.valuesYaml,
   }));
 
-  return { folders, valuesFiles, rootFolders, warnings: Warnings.collect(app) };
+  return { folders, valuesFiles, rootFolders, warnings: apps.flatMap((app) => Warnings.collect(app)) };
 }
