@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
-import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, Node, parseDocument, visit } from 'yaml';
+import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, visit, YAMLMap } from 'yaml';
 import fleetSchema from '../schema/vclusters.schema.json';
 import { CHART_VERSION_RULE, hasBrokenChartRbac, parseChartVersion, valuesLayoutFor } from './chart-version';
 import { Problem, showValue, ValidationError } from './errors';
@@ -16,7 +16,8 @@ import {
   FleetVCluster,
   RbacModeName,
 } from './fleet-types';
-import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, fluxDefaultReleaseName } from './names';
+import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, fluxDefaultReleaseName, isDns1123Label, isDns1123Subdomain } from './names';
+import { platformRbacNames } from './platform-api-key-rbac';
 import { normalizePlatformHost, validateCertificateAuthorityData } from './platform-host';
 import { SealedSecretScope, sealingLabel } from './sealed-secret-scope';
 import { closestMatch, didYouMean } from './suggest';
@@ -26,12 +27,25 @@ export const MAX_FLEET_FILE_BYTES = 16 * 1024 * 1024;
 /** Fleets with more vClusters than this are refused before validation. */
 export const MAX_VCLUSTERS = 50_000;
 /**
- * Limit on alias expansion (yaml's `maxAliasCount`). Generous enough for a fleet that refers to
- * one anchor from every entry, small enough that a "billion laughs" file is refused in milliseconds.
+ * Limit on alias expansion (yaml's `maxAliasCount`), and on the number of aliases in one file (yaml
+ * resolves each alias by walking all earlier ones). Generous enough for a fleet that refers to one
+ * anchor from every entry, small enough that a "billion laughs" file is refused in milliseconds.
  */
 export const MAX_ALIAS_COUNT = 10_000;
+/**
+ * Limit on what aliases stand for, in characters of their targets (plus one per node), summed over
+ * every alias: as much as a fleet file may hold, so aliases never make more to check than the
+ * largest file does. `maxAliasCount` alone lets 500 aliases of one big map through.
+ */
+export const MAX_ALIAS_EXPANSION = MAX_FLEET_FILE_BYTES;
 /** At most this many problems are listed; the rest are counted in one closing line. */
 export const MAX_REPORTED_PROBLEMS = 100;
+/**
+ * At most this many problems are placed and kept (the listed ones are the first by position among
+ * them); beyond, problems are only counted, and schema checks stop, so that a big file wrong in
+ * every entry is refused in seconds. The closing line then says "at least N more".
+ */
+export const MAX_COLLECTED_PROBLEMS = 10_000;
 /** Certificate authority files larger than this are refused (a CA bundle is a few KiB). */
 export const MAX_CA_FILE_BYTES = 1024 * 1024;
 /** Helm refuses release names longer than this. */
@@ -149,17 +163,51 @@ interface RawFleet {
 type Segment = string | number;
 type JsonSchema = { readonly [key: string]: unknown };
 
-let validator: ValidateFunction | undefined;
+/** The schema split for checking entry by entry (see `checkSchema`). */
+interface Validators {
+  /** The whole schema except the rules for each access key and each vCluster. */
+  readonly root: ValidateFunction;
+  readonly keyId: ValidateFunction;
+  readonly apiKey: ValidateFunction;
+  readonly vcluster: ValidateFunction;
+}
 
-function schemaValidator(): ValidateFunction {
-  if (!validator) {
+let validators: Validators | undefined;
+
+/** `schema` without the keywords `drop`. */
+function without(schema: object, ...drop: string[]): JsonSchema {
+  return Object.fromEntries(Object.entries(schema).filter(([k]) => !drop.includes(k)));
+}
+
+function schemaValidators(): Validators {
+  if (!validators) {
     // `verbose` gives each error its `parentSchema`, which tells which rule failed: ajv's own
     // `schemaPath` is relative to whichever `$ref` it did not inline, so it is ambiguous.
     // `strictRequired` is off because the key-source `oneOf` branches only say `required`.
     const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, verbose: true });
-    validator = ajv.compile(fleetSchema);
+    // With allErrors, ajv collects every error of every entry of a list (appending each entry's
+    // errors with concat: quadratic) before it returns; access keys and vClusters are therefore
+    // checked one entry at a time, which lets checking stop once enough problems are found.
+    const properties = fleetSchema.properties;
+    ajv.addSchema(
+      {
+        ...fleetSchema,
+        properties: {
+          ...properties,
+          apiKeys: without(properties.apiKeys, 'propertyNames', 'additionalProperties'),
+          vclusters: without(properties.vclusters, 'items'),
+        },
+      },
+      'fleet',
+    );
+    const get = (ref: string): ValidateFunction => {
+      const v = ajv.getSchema(ref);
+      if (!v) throw new Error(`internal error: no schema ${ref}`);
+      return v;
+    };
+    validators = { root: get('fleet'), keyId: get('fleet#/$defs/keyId'), apiKey: get('fleet#/$defs/apiKey'), vcluster: get('fleet#/$defs/vcluster') };
   }
-  return validator;
+  return validators;
 }
 
 const defs = fleetSchema.$defs as unknown as Record<string, JsonSchema & { properties?: Record<string, JsonSchema>; oneOf?: JsonSchema[] }>;
@@ -219,11 +267,18 @@ function parseYaml(text: string): ParsedYaml {
 }
 
 /**
- * Finds file positions for problem paths. When the fast path loaded the file, the YAML nodes are
- * only built here, on the first problem: a valid fleet never pays for them.
+ * Finds file positions for problem paths. When the fast path loaded the file, its places are only
+ * recorded here, on the first problem (one more pass of the subset reader, far cheaper than
+ * building yaml's nodes for a big file): a valid fleet never pays for them.
  */
 class Locator {
   private parsed: ParsedYaml | undefined;
+  /** Fast route: the data read again with its places; null on the full route. */
+  private subset: { readonly data: unknown; readonly places: Map<object, SubsetPlaces> } | null | undefined;
+  /** Full route: the node each alias stands for, found in one walk (yaml's own lookup walks the document per call). */
+  private aliases: Map<Alias, Node | undefined> | undefined;
+  /** Full route: big maps indexed by key, so a problem in a map of 100,000 keys is not a linear search. */
+  private readonly keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
 
   constructor(
     private readonly text: string,
@@ -231,6 +286,7 @@ class Locator {
     parsed?: ParsedYaml,
   ) {
     this.parsed = parsed;
+    if (parsed) this.subset = null;
   }
 
   private get doc(): Document {
@@ -241,11 +297,45 @@ class Locator {
     return (this.parsed ??= parseYaml(this.text)).lineCounter;
   }
 
+  private get fast(): { readonly data: unknown; readonly places: Map<object, SubsetPlaces> } | null {
+    if (this.subset === undefined) {
+      const places = new Map<object, SubsetPlaces>();
+      const data = readSubset(this.text, places);
+      this.subset = data !== undefined && data !== null && typeof data === 'object' && places.has(data) ? { data, places } : null;
+    }
+    return this.subset;
+  }
+
+  /** The node each alias stands for (full route). */
+  public aliasTargets(): Map<Alias, Node | undefined> {
+    return (this.aliases ??= aliasTargets(this.doc));
+  }
+
   private resolve(node: unknown): unknown {
     // A chain of aliases is short by construction: yaml refuses undefined or forward anchors.
     let n = node;
-    for (let i = 0; i < 100 && isAlias(n); i++) n = n.resolve(this.doc);
+    for (let i = 0; i < 100 && isAlias(n); i++) n = this.aliasTargets().get(n);
     return n;
+  }
+
+  /** The entry of `map` whose key reads as `seg`, the first one when a key repeats. */
+  private pairOf(map: YAMLMap, seg: Segment): Pair | undefined {
+    const name = String(seg);
+    const keyOf = (p: Pair): string | undefined => {
+      const k = this.resolve(p.key);
+      return isScalar(k) ? String(k.value) : undefined;
+    };
+    if (map.items.length <= 16) return map.items.find((p) => keyOf(p) === name);
+    let index = this.keyIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        const k = keyOf(p);
+        if (k !== undefined && !index.has(k)) index.set(k, p);
+      }
+      this.keyIndex.set(map, index);
+    }
+    return index.get(name);
   }
 
   /**
@@ -255,13 +345,10 @@ class Locator {
   private find(segments: readonly Segment[], key: boolean): Node | undefined {
     let node = this.resolve(this.doc.contents) as Node | undefined;
     for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i];
+      const seg = segments[i]!;
       const last = i === segments.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find((p) => {
-          const k = this.resolve(p.key);
-          return isScalar(k) ? String(k.value) === String(seg) : false;
-        });
+        const pair = this.pairOf(node, seg);
         if (!pair) return node;
         if (last && key && pair.key) return pair.key as Node;
         const next = this.resolve(pair.value) as Node | undefined;
@@ -279,8 +366,36 @@ class Locator {
     return node;
   }
 
+  /** The same walk on the fast route's places: packed position of the value (or key) at `segments`. */
+  private findPlace(fast: { readonly data: unknown; readonly places: Map<object, SubsetPlaces> }, segments: readonly Segment[], key: boolean): number {
+    let value = fast.data;
+    let at = fast.places.get(value as object)!.start;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      const places = value !== null && typeof value === 'object' ? fast.places.get(value) : undefined;
+      if (!places) return at; // a scalar: the deepest existing node
+      if (Array.isArray(value)) {
+        if (typeof seg !== 'number' || seg < 0 || seg >= value.length) return places.start;
+        at = (places.values as number[])[seg]!;
+        value = value[seg];
+      } else {
+        const name = String(seg);
+        if (!Object.prototype.hasOwnProperty.call(value, name)) return places.start;
+        if (key && i === segments.length - 1) return places.keys!.get(name)!;
+        at = (places.values as Map<string, number>).get(name)!;
+        value = (value as Record<string, unknown>)[name];
+      }
+    }
+    return at;
+  }
+
   /** Where `segments` is: file, 1-based line and column. */
   public at(segments: readonly Segment[], key = false): Pick<Problem, 'file' | 'line' | 'column'> {
+    const fast = this.fast;
+    if (fast) {
+      const { line, column } = unpackPosition(this.findPlace(fast, segments, key));
+      return { file: this.file, line, column };
+    }
     const node = this.find(segments, key);
     return this.offset(node?.range ? node.range[0] : 0);
   }
@@ -291,55 +406,108 @@ class Locator {
     return { file: this.file, line: pos.line, column: pos.col };
   }
 
-  /** The source text of the scalar at `segments`, when it is one (e.g. `0.30`, which YAML read as 0.3). */
+  /**
+   * The source text of the scalar at `segments`, when it is one (e.g. `0.30`, which YAML read as
+   * 0.3). The fast route reads no numbers, and its only booleans are literally `true` and `false`.
+   */
   public sourceText(segments: readonly Segment[]): string | undefined {
+    if (this.fast) return undefined;
     const node = this.find(segments, false);
     return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
   }
 }
 
-/** Collects problems with positions; `fail` throws them sorted by position. */
+/** The node each alias of `doc` stands for: the last node before it with its anchor (as yaml resolves it). */
+function aliasTargets(doc: Document): Map<Alias, Node | undefined> {
+  const targets = new Map<Alias, Node | undefined>();
+  const anchors = new Map<string, Node>();
+  visit(doc, {
+    Node(_, node) {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  return targets;
+}
+
+/**
+ * Collects problems with positions; `throwIfAny` throws them sorted by position. Past
+ * MAX_COLLECTED_PROBLEMS problems are only counted (not placed or kept), and checks that would
+ * only find more of them may stop early (`stopped`): then the count is a lower bound.
+ */
 class Problems {
   public readonly list: Problem[] = [];
+  /** Problems counted but not kept. */
+  private omitted = 0;
+  /** True when checking stopped early, so more problems may exist than were counted. */
+  private stopped = false;
+  /** Word comparisons left for "did you mean" suggestions that compare a word with many candidates. */
+  public suggestionBudget = 100_000;
 
   constructor(
     public readonly locator: Locator,
     private readonly subject: string,
   ) {}
 
+  /** True once enough problems are kept: further ones are only counted, and costly checks may stop. */
+  public get full(): boolean {
+    return this.list.length >= MAX_COLLECTED_PROBLEMS;
+  }
+
+  /** True once there are enough problems to fill the listing: costly extras (suggestions) may be left out. */
+  public get listFull(): boolean {
+    return this.list.length >= MAX_REPORTED_PROBLEMS;
+  }
+
   /** Records a problem at the node of `segments` (its key with `key`). */
   public add(segments: readonly Segment[], problem: Omit<Problem, 'path' | 'file' | 'line' | 'column'>, key = false): void {
-    this.list.push({ ...this.locator.at(segments, key), path: formatFleetPath(segments), ...problem });
+    if (this.full) this.omitted++;
+    else this.list.push({ ...this.locator.at(segments, key), path: formatFleetPath(segments), ...problem });
   }
 
   /** Records a problem whose position is already known. */
   public push(problem: Problem): void {
-    this.list.push(problem);
+    if (this.full) this.omitted++;
+    else this.list.push(problem);
+  }
+
+  /** Counts `n` problems without keeping them. */
+  public skip(n = 1): void {
+    this.omitted += n;
+  }
+
+  /** Notes that checking stopped before the end: the count of problems is a lower bound. */
+  public stop(): void {
+    this.stopped = true;
   }
 
   /** A short "path (line N)" reference to another place in the file, for messages. */
   public ref(segments: readonly Segment[]): string {
+    // Once full, the message it goes into is only counted: skip placing it.
+    if (this.full) return formatFleetPath(segments);
     return `${formatFleetPath(segments)} (line ${this.locator.at(segments).line})`;
   }
 
   public throwIfAny(): void {
-    if (this.list.length === 0) return;
-    throw fleetError(this.subject, this.list);
+    if (this.list.length === 0 && this.omitted === 0) return;
+    throw fleetError(this.subject, this.list, this.omitted, this.stopped);
   }
 }
 
-function fleetError(subject: string, problems: readonly Problem[]): ValidationError {
+function fleetError(subject: string, problems: readonly Problem[], omitted = 0, stopped = false): ValidationError {
   const sorted = problems
     .map((p, i) => ({ p, i }))
     .sort((a, b) => (a.p.line ?? 0) - (b.p.line ?? 0) || (a.p.column ?? 0) - (b.p.column ?? 0) || a.i - b.i)
     .map((x) => x.p);
-  if (sorted.length <= MAX_REPORTED_PROBLEMS) return new ValidationError(subject, sorted);
   const shown = sorted.slice(0, MAX_REPORTED_PROBLEMS);
-  const rest = sorted.length - shown.length;
-  return new ValidationError(subject, [
-    ...shown,
-    { path: '(more)', message: `${rest} more problem${rest === 1 ? '' : 's'} not shown; fix the ones above and run again`, file: shown[0]?.file },
-  ]);
+  const rest = sorted.length - shown.length + omitted;
+  if (rest === 0 && !stopped) return new ValidationError(subject, shown);
+  // When checking stopped early the count is what was found so far: say so.
+  const message =
+    rest === 0
+      ? 'more problems may exist (checking stopped early); fix the ones above and run again'
+      : `${stopped ? 'at least ' : ''}${rest} more problem${rest === 1 ? '' : 's'} not shown; fix the ones above and run again`;
+  return new ValidationError(subject, [...shown, { path: '(more)', message, file: shown[0]?.file }]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,15 +601,57 @@ const ARTICLE: Record<string, string> = {
   number: 'a number',
 };
 
-function schemaProblems(errors: readonly ErrorObject[], data: unknown, problems: Problems): void {
+/** JSON pointer of `segments`, for ajv instance paths. */
+function pointer(...segments: Segment[]): string {
+  return segments.map((seg) => `/${String(seg).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
+/**
+ * Checks `data` against the schema: the top level first, then each access key and each vCluster
+ * on its own, stopping once enough problems are kept (the count of the rest is then a lower bound).
+ */
+function checkSchema(data: unknown, problems: Problems): void {
+  const v = schemaValidators();
+  if (!v.root(data)) schemaProblems(v.root.errors ?? [], '', data, problems);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return;
+  const record = data as Record<string, unknown>;
+  const own = (key: string): unknown => (Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined);
+  const apiKeys = own('apiKeys');
+  if (apiKeys !== null && typeof apiKeys === 'object' && !Array.isArray(apiKeys)) {
+    const ids = Object.keys(apiKeys);
+    for (const id of ids) {
+      if (v.keyId(id)) continue;
+      problems.add(['apiKeys', id], { message: `key id ${showValue(id)} is not a DNS-1123 label${nameHint(id)}`, allowed: DNS1123_LABEL_RULE }, true);
+    }
+    for (const id of ids) {
+      if (problems.full) return problems.stop();
+      if (!v.apiKey((apiKeys as Record<string, unknown>)[id])) schemaProblems(v.apiKey.errors ?? [], pointer('apiKeys', id), data, problems);
+    }
+  }
+  const list = own('vclusters');
+  if (Array.isArray(list)) {
+    for (let i = 0; i < list.length; i++) {
+      if (problems.full) return problems.stop();
+      if (!v.vcluster(list[i])) schemaProblems(v.vcluster.errors ?? [], pointer('vclusters', i), data, problems);
+    }
+  }
+}
+
+/** Turns ajv errors into problems; `prefix` is the instance path of the data that was checked. */
+function schemaProblems(errors: readonly ErrorObject[], prefix: string, data: unknown, problems: Problems): void {
   const locator = problems.locator;
   for (const err of errors) {
     // The four `required` branches of the key-source oneOf are summed up by the oneOf error
     // itself; propertyNames reports each failing sub-keyword once more with `propertyName`.
     if (err.keyword === 'required' && SOURCE_BRANCHES.has(err.parentSchema)) continue;
     if ((err as { propertyName?: string }).propertyName !== undefined) continue;
+    // Past the kept maximum a problem is only counted: no need to word or place it.
+    if (problems.full) {
+      problems.skip();
+      continue;
+    }
 
-    const segments = segmentsOf(err.instancePath, data);
+    const segments = segmentsOf(prefix + err.instancePath, data);
     const value = err.data;
     const rule = RULES.get(err.parentSchema);
     switch (err.keyword) {
@@ -532,53 +742,91 @@ function schemaProblems(errors: readonly ErrorObject[], data: unknown, problems:
   }
 }
 
+/** A path as a chain of links, made into segments only where it is reported. */
+interface PathLink {
+  readonly seg: Segment;
+  readonly up: PathLink | undefined;
+}
+
+function segmentsOfLink(link: PathLink | undefined): Segment[] {
+  const segments: Segment[] = [];
+  for (let l = link; l; l = l.up) segments.push(l.seg);
+  return segments.reverse();
+}
+
 /**
- * Offsets of map keys that repeat an earlier key of the same map, in one linear pass (keys are
- * compared as the strings they become in the loaded object). Aliases are not followed: their
- * target is checked where it is written.
+ * Map keys that repeat an earlier key of the same map, with offset and path, in document order
+ * and one linear pass (keys are compared as the strings they become in the loaded object).
+ * Aliases are not followed: their target is checked where it is written.
  */
-function duplicateKeys(doc: Document): number[] {
-  const found: number[] = [];
-  const stack: unknown[] = [doc.contents];
+function duplicateKeys(doc: Document): { offset: number; key: string; segments: Segment[] }[] {
+  const found: { offset: number; key: string; segments: Segment[] }[] = [];
+  const stack: { node: unknown; path: PathLink | undefined }[] = [{ node: doc.contents, path: undefined }];
   while (stack.length > 0) {
-    const node = stack.pop();
+    const { node, path: at } = stack.pop()!;
     if (isMap(node)) {
       const seen = new Set<string>();
       for (const pair of node.items) {
-        if (isScalar(pair.key)) {
-          const key = String(pair.key.value);
-          if (seen.has(key) && pair.key.range) found.push(pair.key.range[0]);
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key !== undefined) {
+          if (seen.has(key) && pair.key && (pair.key as Node).range) found.push({ offset: (pair.key as Node).range![0], key, segments: segmentsOfLink({ seg: key, up: at }) });
           seen.add(key);
         }
-        stack.push(pair.value);
+        stack.push({ node: pair.value, path: key === undefined ? at : { seg: key, up: at } });
       }
     } else if (isSeq(node)) {
-      for (const item of node.items) stack.push(item);
+      node.items.forEach((item, i) => stack.push({ node: item, path: { seg: i, up: at } }));
     }
   }
-  return found.sort((a, b) => a - b);
+  return found.sort((a, b) => a.offset - b.offset);
 }
 
-/** The map entry whose key starts at `offset`, with its path; only walked when a duplicate key is reported. */
-function pairAt(doc: Document, offset: number): { key: string; segments: Segment[] } | undefined {
-  const walk = (node: unknown, segments: Segment[], depth: number): { key: string; segments: Segment[] } | undefined => {
-    if (depth > 200) return undefined;
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-        if (key !== undefined && (pair.key as Node).range?.[0] === offset) return { key, segments: [...segments, key] };
-        const inner = walk(pair.value, key === undefined ? segments : [...segments, key], depth + 1);
-        if (inner) return inner;
+/**
+ * The first alias at which what aliases stand for passes `limit` (a scalar weighs its length plus
+ * one, a map or list one plus its entries), or that refers to a node containing it (a cycle).
+ * yaml's `maxAliasCount` counts alias uses and the aliases inside their targets, not the size of
+ * what they stand for: 500 aliases of one 300-entry map pass it, and then stand for 150,000 entries.
+ */
+function aliasOverflow(doc: Document, targets: ReadonlyMap<Alias, Node | undefined>, limit: number): { alias: Alias; cycle: boolean } | undefined {
+  const weights = new Map<Node, number>();
+  const open = new Set<Node>();
+  let expanded = 0;
+  let stop: { alias: Alias; cycle: boolean } | undefined;
+  const weigh = (node: unknown): number => {
+    if (stop) return 0;
+    if (isAlias(node)) {
+      const target = targets.get(node);
+      if (target === undefined) return 1;
+      if (open.has(target)) {
+        stop = { alias: node, cycle: true };
+        return 0;
       }
-    } else if (isSeq(node)) {
-      for (let i = 0; i < node.items.length; i++) {
-        const inner = walk(node.items[i], [...segments, i], depth + 1);
-        if (inner) return inner;
-      }
+      const w = weights.get(target) ?? weigh(target);
+      expanded += w;
+      if (expanded > limit && !stop) stop = { alias: node, cycle: false };
+      return w;
     }
-    return undefined;
+    if (isScalar(node)) return 1 + (typeof node.value === 'string' ? node.value.length : 8);
+    if (isMap(node) || isSeq(node)) {
+      const known = weights.get(node);
+      if (known !== undefined) return known;
+      open.add(node);
+      let w = 1;
+      for (const item of node.items as unknown[]) w += isPair(item) ? weigh(item.key) + weigh(item.value) : weigh(item);
+      open.delete(node);
+      // Only anchored nodes are looked up again (through their aliases).
+      if (node.anchor) weights.set(node, w);
+      return w;
+    }
+    return 1;
   };
-  return walk(doc.contents, [], 0);
+  try {
+    weigh(doc.contents);
+  } catch (e) {
+    // Nesting deep enough to exhaust the stack (yaml's own toJS got through it): not an alias problem.
+    if (!(e instanceof RangeError)) throw e;
+  }
+  return stop;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -589,6 +837,53 @@ function defaultReadFile(absolutePath: string): string {
   if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
   if (stat.size > MAX_CA_FILE_BYTES) throw Object.assign(new Error('file too large'), { code: 'EFBIG' });
   return fs.readFileSync(absolutePath, 'utf8');
+}
+
+/** Blocks the thread for `ms` milliseconds (between retries of a non-blocking read). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Reads `file` but never more than `limit` + 1 bytes: a pipe or a device has no size to check
+ * beforehand (stat says 0), and one that keeps sending (`/dev/zero`, a FIFO held open) must not
+ * be read until memory runs out. Returns the bytes, or `data: undefined` when more than `limit`
+ * bytes arrived, or `size` when a regular file is over the limit (then nothing is read).
+ */
+function readAtMost(file: string, limit: number): { data?: Buffer; size?: number } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (stat.isFile() && stat.size > limit) return { size: stat.size };
+    // A regular file is read in one go (plus one byte, in case it grew); anything else in chunks.
+    let buffer = Buffer.allocUnsafe(Math.min(limit + 1, stat.isFile() ? stat.size + 1 : 64 * 1024));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > limit) return {};
+        const bigger = Buffer.allocUnsafe(Math.min(limit + 1, buffer.length * 2));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      let n: number;
+      try {
+        n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      } catch (e) {
+        // A non-blocking pipe (e.g. an inherited stdin) has no data yet: wait for it.
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+          pause(10);
+          continue;
+        }
+        throw e;
+      }
+      if (n === 0) break;
+      length += n;
+    }
+    return length > limit ? {} : { data: buffer.subarray(0, length) };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function readErrorReason(e: unknown): string {
@@ -611,6 +906,8 @@ type SubsetValue = string | boolean | SubsetValue[] | { [key: string]: SubsetVal
 interface SubsetLine {
   readonly indent: number;
   readonly content: string;
+  /** 1-based line number in the text. */
+  readonly line: number;
 }
 
 const SUBSET_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,200}$/;
@@ -686,39 +983,105 @@ function isSeqItem(content: string): boolean {
  * @internal
  */
 export function parseYamlSubset(text: string): unknown {
+  return readSubset(text, undefined);
+}
+
+/**
+ * Where the parts of a map or list read by the subset reader are: its own start, and per entry
+ * where the key and the value start (packed line/column, see `packPosition`). yaml's node ranges
+ * start at the same places, so a problem is placed alike on either route.
+ */
+interface SubsetPlaces {
+  readonly start: number;
+  /** Map keys by name (maps only). */
+  readonly keys?: Map<string, number>;
+  /** Value starts, by key for maps and by index for lists. */
+  readonly values: Map<string, number> | number[];
+}
+
+/** Line and column (both 1-based) in one number: lines fit 24 bits, columns 25. */
+function packPosition(line: number, column: number): number {
+  return line * 0x2000000 + column;
+}
+
+function unpackPosition(packed: number): { line: number; column: number } {
+  return { line: Math.floor(packed / 0x2000000), column: packed % 0x2000000 };
+}
+
+/** Places of an inline `{ k: v, ... }`, `{}` or `[]` written at `line`, `column`. */
+function inlinePlaces(text: string, line: number, column: number): SubsetPlaces {
+  const start = packPosition(line, column);
+  if (text[0] === '[') return { start, values: [] };
+  const keys = new Map<string, number>();
+  const values = new Map<string, number>();
+  const end = text.indexOf('}');
+  if (text.slice(1, end).trim() === '') return { start, keys, values };
+  let offset = 1;
+  for (const part of text.slice(1, end).split(',')) {
+    const colon = part.indexOf(':');
+    const after = part.slice(colon + 1);
+    const key = part.slice(0, colon).trim();
+    keys.set(key, packPosition(line, column + offset + (part.length - part.trimStart().length)));
+    values.set(key, packPosition(line, column + offset + colon + 1 + (after.length - after.trimStart().length)));
+    offset += part.length + 1;
+  }
+  return { start, keys, values };
+}
+
+/**
+ * The subset reader; with `places`, it also records where each map and list (by identity of the
+ * object it returns) and their entries are written. Only asked for when a problem is to be placed.
+ */
+function readSubset(text: string, places: Map<object, SubsetPlaces> | undefined): unknown {
   // Tabs, lone CRs, other control characters and a byte-order mark are left to the full parser.
   if (/[\x00-\x09\x0b\x0c\x0e-\x1f\x7f\ufeff]|\r(?!\n)/.test(text)) return undefined;
   const lines: SubsetLine[] = [];
+  let lineNumber = 0;
   for (const raw of text.split(/\r?\n/)) {
+    lineNumber++;
     const content = raw.trimStart();
     if (content === '' || content.startsWith('#')) continue;
     const indent = raw.length - content.length;
     if (indent === 0 && /^(?:---|\.\.\.|%)/.test(content)) return undefined;
-    lines.push({ indent, content: content.trimEnd() });
+    lines.push({ indent, content: content.trimEnd(), line: lineNumber });
   }
   if (lines.length === 0 || lines[0]!.indent !== 0) return undefined;
   let pos = 0;
+
+  /** Where an inline value at `column` (1-based) of `line` starts, recording a collection's places. */
+  const inlineAt = (value: SubsetValue, text: string, line: number, column: number): number => {
+    if (typeof value === 'object') places!.set(value, inlinePlaces(text, line, column));
+    return packPosition(line, column);
+  };
 
   const node = (indent: number): SubsetValue | Outside => (isSeqItem(lines[pos]!.content) ? seq(indent) : map(indent, undefined));
 
   const map = (indent: number, firstInline: string | undefined): SubsetValue | Outside => {
     const result: { [key: string]: SubsetValue } = {};
+    const keys = places ? new Map<string, number>() : undefined;
+    const values = places ? new Map<string, number>() : undefined;
+    if (places) places.set(result, { start: packPosition(lines[pos]!.line, indent + 1), keys, values: values! });
     let inline = firstInline;
     for (;;) {
-      const pair = subsetPair(inline ?? lines[pos]!.content);
+      const line = lines[pos]!;
+      const pairText = inline ?? line.content;
+      const pair = subsetPair(pairText);
       inline = undefined;
       if (!pair || Object.prototype.hasOwnProperty.call(result, pair[0])) return OUTSIDE;
       pos++;
       let value: SubsetValue | Outside;
       if (pair[1] !== '') {
         value = subsetInline(pair[1]);
+        if (places && value !== OUTSIDE) values!.set(pair[0], inlineAt(value, pair[1], line.line, indent + (pairText.length - pair[1].length) + 1));
       } else {
         const next = lines[pos];
         if (next && next.indent > indent) value = node(next.indent);
         else if (next && next.indent === indent && isSeqItem(next.content)) value = seq(indent);
         else return OUTSIDE; // an empty value is null: left to the full parser
+        if (places && value !== OUTSIDE) values!.set(pair[0], places.get(value as object)!.start);
       }
       if (value === OUTSIDE) return OUTSIDE;
+      if (keys) keys.set(pair[0], packPosition(line.line, indent + 1));
       result[pair[0]] = value;
       const next = lines[pos];
       if (!next || next.indent < indent) return result;
@@ -728,16 +1091,22 @@ export function parseYamlSubset(text: string): unknown {
 
   const seq = (indent: number): SubsetValue | Outside => {
     const result: SubsetValue[] = [];
+    const values: number[] | undefined = places ? [] : undefined;
+    if (places) places.set(result, { start: packPosition(lines[pos]!.line, indent + 1), values: values! });
     while (pos < lines.length && lines[pos]!.indent === indent && isSeqItem(lines[pos]!.content)) {
-      const content = lines[pos]!.content;
+      const line = lines[pos]!;
+      const content = line.content;
       const item = content.slice(1).trimStart();
       if (item === '' || isSeqItem(item) || item.startsWith('#')) return OUTSIDE;
+      const itemIndent = indent + (content.length - item.length);
       let value: SubsetValue | Outside;
       if (subsetPair(item)) {
-        value = map(indent + (content.length - item.length), item);
+        value = map(itemIndent, item);
+        if (places && value !== OUTSIDE) values!.push(places.get(value as object)!.start);
       } else {
         value = subsetInline(item);
         pos++;
+        if (places && value !== OUTSIDE) values!.push(inlineAt(value, item, line.line, itemIndent + 1));
       }
       if (value === OUTSIDE) return OUTSIDE;
       result.push(value);
@@ -755,21 +1124,25 @@ export function parseYamlSubset(text: string): unknown {
  * Reads and checks the fleet file at `file` (see `schema/vclusters.schema.json`) and returns it
  * normalized, every default applied. Throws ONE `ValidationError` listing every problem with
  * file, line, column, field path, the offending value (never a secret) and what is allowed.
- * Files over 16 MiB are refused before they are read.
+ * Files over 16 MiB are refused before they are read; pipes and devices are read up to 16 MiB
+ * and refused when more arrives.
  */
 export function loadFleet(file: string, options: FleetLoadOptions = {}): Fleet {
   const display = options.displayPath ?? file;
   const subject = `invalid fleet file ${display}`;
   let text: string;
   try {
-    const stat = fs.statSync(file);
-    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (stat.size > MAX_FLEET_FILE_BYTES) {
-      throw new ValidationError(subject, [
-        { file: display, path: '(file)', message: `the file is ${stat.size} bytes; fleet files are limited to ${MAX_FLEET_FILE_BYTES} bytes (16 MiB)` },
-      ]);
+    const read = readAtMost(file, MAX_FLEET_FILE_BYTES);
+    if (read.size !== undefined || read.data === undefined) {
+      // A regular file says its size up front; a pipe or device (`--fleet <(command)`, /dev/zero)
+      // does not, so it was read up to the limit and one byte beyond.
+      const message =
+        read.size !== undefined
+          ? `the file is ${read.size} bytes; fleet files are limited to ${MAX_FLEET_FILE_BYTES} bytes (16 MiB)`
+          : `more than ${MAX_FLEET_FILE_BYTES} bytes arrived and reading stopped there; fleet files are limited to ${MAX_FLEET_FILE_BYTES} bytes (16 MiB)`;
+      throw new ValidationError(subject, [{ file: display, path: '(file)', message }]);
     }
-    text = fs.readFileSync(file, 'utf8');
+    text = read.data.toString('utf8');
   } catch (e) {
     if (e instanceof ValidationError) throw e;
     throw new ValidationError(`cannot read fleet file ${display}`, [{ file: display, path: '(file)', message: `cannot read the fleet file (${readErrorReason(e)})` }]);
@@ -843,13 +1216,11 @@ function loadYaml(text: string, display: string, subject: string): { data: unkno
     problems.push({ ...locator.offset(err.pos[0]), path: '(yaml)', message });
   }
   if (doc.errors.length === 0) {
-    for (const offset of duplicateKeys(doc)) {
-      const found = pairAt(doc, offset);
-      const name = found ? found.key : '?';
+    for (const dup of duplicateKeys(doc)) {
       problems.push({
-        ...locator.offset(offset),
-        path: found ? formatFleetPath(found.segments) : '(yaml)',
-        message: `duplicate key ${quoteName(name)}: a YAML map must not repeat a key (the first one would be silently replaced)`,
+        ...locator.offset(dup.offset),
+        path: formatFleetPath(dup.segments),
+        message: `duplicate key ${quoteName(dup.key)}: a YAML map must not repeat a key (the first one would be silently replaced)`,
       });
     }
   }
@@ -861,6 +1232,18 @@ function loadYaml(text: string, display: string, subject: string): { data: unkno
   const vclusterNodes = isMap(doc.contents) ? doc.contents.get('vclusters', true) : undefined;
   if (isSeq(vclusterNodes) && vclusterNodes.items.length > MAX_VCLUSTERS) {
     problems.add(['vclusters'], { message: tooManyMessage(vclusterNodes.items.length), allowed: 'split the fleet into several files' }, true);
+    problems.throwIfAny();
+  }
+
+  // yaml resolves each alias by walking every earlier alias and anchor: quadratic in their number.
+  const aliases = text.includes('*') ? locator.aliasTargets() : new Map<Alias, Node | undefined>();
+  if (aliases.size > MAX_ALIAS_COUNT) {
+    const past = [...aliases.keys()][MAX_ALIAS_COUNT]!;
+    problems.push({
+      ...locator.offset(past.range?.[0] ?? 0),
+      path: '(yaml)',
+      message: `YAML aliases: more than ${MAX_ALIAS_COUNT} in one file (this is alias ${MAX_ALIAS_COUNT + 1}); refused as a resource-exhaustion attack`,
+    });
     problems.throwIfAny();
   }
 
@@ -883,15 +1266,24 @@ function loadYaml(text: string, display: string, subject: string): { data: unkno
     });
     problems.throwIfAny();
   }
+  // The loaded data shares what aliases stand for, but checking it walks every use: weigh them.
+  const overflow = aliases.size > 0 ? aliasOverflow(doc, aliases, MAX_ALIAS_EXPANSION) : undefined;
+  if (overflow) {
+    problems.push({
+      ...locator.offset(overflow.alias.range?.[0] ?? 0),
+      path: '(yaml)',
+      message: overflow.cycle
+        ? `YAML alias *${overflow.alias.source} refers to a node that contains it, so it would expand forever: refused`
+        : `YAML aliases expand to too much data (what they stand for passes ${MAX_ALIAS_EXPANSION} characters, the size limit of a fleet file): refused as a resource-exhaustion attack`,
+    });
+    problems.throwIfAny();
+  }
   return { data, problems };
 }
 
 function validateAndNormalize(data: unknown, problems: Problems, file: string, display: string, options: FleetLoadOptions): Fleet {
-  const validate = schemaValidator();
-  if (!validate(data)) {
-    schemaProblems(validate.errors ?? [], data, problems);
-    problems.throwIfAny();
-  }
+  checkSchema(data, problems);
+  problems.throwIfAny();
   const fleet = normalize(data as RawFleet, file, display, options, problems);
   problems.throwIfAny();
   return fleet;
@@ -1062,6 +1454,14 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
         allowed: 'leave fanOut out, or use externalSecret',
       });
     }
+    if (k.fanOut !== undefined && isDns1123Label(k.namespace) && isDns1123Subdomain(secretName) && k.namespace.length + 1 + secretName.length > 253) {
+      // The cluster-scoped ClusterExternalSecret is named <namespace>.<secretName>.
+      problems.add(k.secretName !== undefined ? at('secretName') : at(), {
+        message: `with fanOut the ClusterExternalSecret is named <namespace>.<secretName>, here ${k.namespace.length + 1 + secretName.length} characters, more than 253`,
+        value: showValue(secretName),
+        allowed: `a secretName of at most ${252 - k.namespace.length} characters`,
+      });
+    }
 
     keys.set(id, {
       id,
@@ -1089,6 +1489,7 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
   const byRelease = new Map<string, number>();
   const byApplication = new Map<string, number>();
   const byHelmRelease = new Map<string, number>();
+  const byRbacName = new Map<string, number>();
   raw.vclusters.forEach((v, i) => {
     const at = (...rest: Segment[]): Segment[] => ['vclusters', i, ...rest];
     const namespace = v.namespace ?? v.name;
@@ -1190,6 +1591,32 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
       }
     }
 
+    // The Role and RoleBinding in the key's namespace carry the chart's names, cut at 63 characters.
+    if (first === undefined && key !== undefined && key.fanOut === undefined && key.namespace !== namespace && isDns1123Label(effectiveRelease) && isDns1123Label(namespace)) {
+      const where = v.release !== undefined ? at('release') : v.namespace !== undefined ? at('namespace') : at('name');
+      const shown = v.release !== undefined ? v.release : v.namespace !== undefined ? v.namespace : v.name;
+      const { roleName, roleBindingName } = platformRbacNames(effectiveRelease, namespace);
+      if (!isDns1123Subdomain(roleName) || !isDns1123Subdomain(roleBindingName)) {
+        problems.add(where, {
+          message: `the vCluster chart names this vCluster's platform Role ${quoteName(roleName)} (vc-<release>-v-<namespace>-platform-role cut to 63 characters, one trailing '-' removed; the RoleBinding alike), which ends in '-' and is refused by Kubernetes: release ${effectiveRelease} in namespace ${namespace} puts a '--' at the cut`,
+          value: showValue(shown),
+          allowed: "a release or namespace whose 63-character cut does not end in '-' (e.g. a shorter release:)",
+        });
+      } else {
+        const ids = [`Role ${key.namespace}/${roleName}`, `RoleBinding ${key.namespace}/${roleBindingName}`];
+        const clash = ids.map((id) => byRbacName.get(id)).find((c) => c !== undefined);
+        if (clash !== undefined) {
+          problems.add(where, {
+            message: `the platform Role and RoleBinding in ${key.namespace} (the chart's names, cut to 63 characters: ${quoteName(roleName)}) are already those of ${problems.ref(['vclusters', clash])}; one would replace the other and that vCluster could no longer read its key`,
+            value: showValue(shown),
+            allowed: 'a release or namespace that differs within the first 63 characters of vc-<release>-v-<namespace>-platform-role (e.g. a shorter release:)',
+          });
+        } else {
+          for (const id of ids) byRbacName.set(id, i);
+        }
+      }
+    }
+
     vclusters.push({
       name: v.name,
       namespace,
@@ -1266,12 +1693,28 @@ function checkChartVersion(value: string, segments: Segment[], problems: Problem
 
 function checkKeyReference(id: string, segments: Segment[], keys: ReadonlyMap<string, FleetApiKey>, problems: Problems): boolean {
   if (keys.has(id)) return true;
-  const ids = [...keys.keys()];
-  const nearest = closestMatch(id, ids);
+  // Once the problem is only counted, nothing is worded: a fleet of 10,000 keys and 10,000 typos
+  // would otherwise compare every typo with every key.
+  if (problems.full) {
+    problems.skip();
+    return false;
+  }
+  // A suggestion compares the id with every key id: only worth it for problems that get listed,
+  // and only within a budget (100 typos among 50,000 keys would take seconds).
+  let nearest: string | undefined;
+  if (!problems.listFull && problems.suggestionBudget >= keys.size) {
+    problems.suggestionBudget -= keys.size;
+    nearest = closestMatch(id, keys.keys());
+  }
+  const first: string[] = [];
+  for (const k of keys.keys()) {
+    if (first.length === 20) break;
+    first.push(k);
+  }
   problems.add(segments, {
     message: `names the access key ${quoteName(id)}, which is not declared under apiKeys${nearest !== undefined ? `; did you mean '${nearest}'?` : ''}`,
     value: showValue(id),
-    allowed: ids.length > 0 ? ids.slice(0, 20).join(', ') + (ids.length > 20 ? ', ...' : '') : 'an id declared under apiKeys (none is declared)',
+    allowed: keys.size > 0 ? first.join(', ') + (keys.size > 20 ? ', ...' : '') : 'an id declared under apiKeys (none is declared)',
   });
   return false;
 }

@@ -167,15 +167,25 @@ interface ExistingTree {
   readonly files: string[];
   /** Entries that are never ours, with the reason: symlinks, sockets, devices, empty folders (with a trailing `/`). */
   readonly others: Map<string, string>;
+  /** Every folder below the root, parents before children. */
+  readonly dirs: string[];
+  /** Empty folders below the root (without a trailing `/`); also in `others`. */
+  readonly emptyDirs: string[];
 }
 
 function scanTree(root: string): ExistingTree {
   const files: string[] = [];
   const others = new Map<string, string>();
+  const dirs: string[] = [];
+  const emptyDirs: string[] = [];
   const walk = (abs: string, rel: string): void => {
+    if (rel !== '') dirs.push(rel);
     const entries = fs.readdirSync(abs, { withFileTypes: true });
     // The tool writes no empty folders, so one found here was made by someone else.
-    if (entries.length === 0 && rel !== '') others.set(`${rel}/`, 'an empty folder, which this tool never makes');
+    if (entries.length === 0 && rel !== '') {
+      others.set(`${rel}/`, 'an empty folder, which this tool never makes');
+      emptyDirs.push(rel);
+    }
     for (const entry of entries) {
       const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (entry.isDirectory()) walk(path.join(abs, entry.name), childRel);
@@ -186,7 +196,7 @@ function scanTree(root: string): ExistingTree {
     }
   };
   walk(root, '');
-  return { files, others };
+  return { files, others, dirs, emptyDirs };
 }
 
 /** Paths listed in the manifest at `root/manifestName`, or an empty set when there is none. */
@@ -204,19 +214,45 @@ function readManifest(root: string, manifestName: string): Set<string> {
   return listed.has(manifestName) ? listed : new Set();
 }
 
-/** Every entry of `root` that the manifest does not vouch for, sorted by path, with the reason. */
-function foreignEntries(root: string, manifestName: string): { foreign: Problem[]; existing: ExistingTree } {
+/** What `foreignEntries` found. */
+interface OwnershipScan {
+  /** Entries the manifest does not vouch for, sorted by path, with the reason. */
+  readonly foreign: Problem[];
+  readonly existing: ExistingTree;
+  /**
+   * True when the tree shows that removeOwnedTree began removing it: the manifest is gone, or
+   * a folder is empty. A whole tree written by this tool has neither.
+   */
+  readonly removalStarted: boolean;
+}
+
+/**
+ * Every entry of `root` that the manifest does not vouch for, sorted by path, with the reason.
+ *
+ * With `oldTree`, `root` is a `.<base>.old-<pid>` tree whose removal may have been cut short by
+ * a kill. removeOwnedTree deletes in an order that leaves only these states: the manifest and a
+ * subset of the files it lists, with some folders of listed paths emptied; or, once the manifest
+ * is gone, no files at all and only the manifest's own (empty) folders. So an empty folder is
+ * accepted when it is a folder of a listed path or of the manifest's path; files still need the
+ * manifest, and symlinks, special files and other empty folders stay foreign.
+ */
+function foreignEntries(root: string, manifestName: string, oldTree = false): OwnershipScan {
   const existing = scanTree(root);
   const listed = readManifest(root, manifestName);
   const reasons = new Map(existing.others);
   for (const rel of existing.files) {
     if (!listed.has(rel)) reasons.set(rel, `not listed in ${manifestName}, so not written by this tool`);
   }
+  if (oldTree && existing.emptyDirs.length > 0) {
+    const owned = new Set(parentsOf(manifestName));
+    for (const rel of listed) for (const dir of parentsOf(rel)) owned.add(dir);
+    for (const dir of existing.emptyDirs) if (owned.has(dir)) reasons.delete(`${dir}/`);
+  }
   const foreign = [...reasons.keys()].sort().map((rel) => ({
     path: rel,
     message: `${reasons.get(rel) as string}; move it elsewhere or delete it, or choose another output folder`,
   }));
-  return { foreign, existing };
+  return { foreign, existing, removalStarted: listed.size === 0 || existing.emptyDirs.length > 0 };
 }
 
 function throwForeign(dir: string, foreign: readonly Problem[]): never {
@@ -250,9 +286,10 @@ function siblingsOf(parent: string, base: string): Sibling[] {
 
 /**
  * Puts things right after an earlier run died: restores the old tree when the crash came between
- * the two renames, and removes temp and old folders whose writer is gone. A folder carrying this
- * process's own pid is stale too: this function is synchronous, so no call of ours is in flight,
- * and in containers a rerun often gets the same small pid as the run that crashed.
+ * the two renames, finishes removing old trees whose removal was cut short, and removes temp and
+ * old folders whose writer is gone. A folder carrying this process's own pid is stale too: this
+ * function is synchronous, so no call of ours is in flight, and in containers a rerun often gets
+ * the same small pid as the run that crashed.
  */
 function recover(abs: string, parent: string, base: string, manifestName: string): void {
   const stale: Sibling[] = [];
@@ -264,17 +301,24 @@ function recover(abs: string, parent: string, base: string, manifestName: string
     }
     stale.push(sibling);
   }
-  const olds = stale.filter((s) => s.kind === 'old');
+  // An old tree passed the ownership check before it was moved aside; it is checked again before
+  // it is deleted, so a folder someone renamed to this pattern by hand is never removed silently.
+  let olds = stale.filter((s) => s.kind === 'old').map((s) => ({ ...s, scan: foreignEntries(s.abs, manifestName, true) }));
   if (olds.length > 0 && lstatOrUndefined(abs) === undefined) {
-    if (olds.length > 1) {
+    // Removal only starts after the new tree is in place, so an old tree of ours that is partly
+    // removed is never the one to restore (the output folder was deleted since, by hand).
+    const restorable = olds.filter((o) => o.scan.foreign.length > 0 || !o.scan.removalStarted);
+    if (restorable.length > 1) {
       throw new ValidationError(
         `cannot write ${abs}: it is missing and several earlier trees were left by interrupted runs`,
-        olds.map((o) => ({ path: o.abs, message: 'keep the one to restore, rename it to the output folder, and delete the others' })),
+        restorable.map((o) => ({ path: o.abs, message: 'keep the one to restore, rename it to the output folder, and delete the others' })),
       );
     }
-    // The crash came after the old tree was moved aside and before the new one took its place.
-    fs.renameSync(olds[0].abs, abs);
-    olds.length = 0;
+    if (restorable.length === 1) {
+      // The crash came after the old tree was moved aside and before the new one took its place.
+      fs.renameSync(restorable[0].abs, abs);
+      olds = olds.filter((o) => o !== restorable[0]);
+    }
   }
   for (const sibling of stale) {
     if (sibling.kind === 'tmp') {
@@ -282,24 +326,49 @@ function recover(abs: string, parent: string, base: string, manifestName: string
     }
   }
   for (const old of olds) {
-    // An old tree passed the ownership check before it was moved aside; check again before deleting,
-    // so a folder someone renamed to this pattern by hand is never removed silently.
-    const { foreign } = foreignEntries(old.abs, manifestName);
-    if (foreign.length > 0) throwForeign(old.abs, foreign);
+    if (old.scan.foreign.length > 0) throwForeign(old.abs, old.scan.foreign);
     removeOwnedTree(old.abs, manifestName);
   }
 }
 
+/** Runs a removal; an entry that is already gone is fine. */
+function unlessMissing(remove: () => void): void {
+  try {
+    remove();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
 /**
- * Deletes an owned tree with the manifest's top-level entry last, so a kill halfway leaves a
- * manifest that still covers everything left and the next run can finish the job.
+ * Deletes an owned tree (checked by the caller) in an order that leaves every interrupted state
+ * recognisable as ours (see foreignEntries with `oldTree`), so the next run can finish the job:
+ * the listed files, one by one; then the folders of listed paths, deepest first; then the
+ * manifest; then the manifest's own folders and the tree itself.
+ *
+ * Only entries found in the tree are touched (never a path as the manifest spells it, which
+ * could point anywhere), and nothing is removed recursively: an entry nobody checked (one that
+ * turned up since) makes an rmdir fail instead of vanishing, and the next run names it.
  */
 function removeOwnedTree(root: string, manifestName: string): void {
-  const manifestTop = manifestName.split('/')[0];
-  for (const name of fs.readdirSync(root)) {
-    if (name !== manifestTop) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+  const { files, dirs } = scanTree(root);
+  const listed = readManifest(root, manifestName);
+  for (const rel of files) {
+    if (rel !== manifestName && listed.has(rel)) unlessMissing(() => fs.unlinkSync(path.join(root, rel)));
   }
-  fs.rmSync(root, { recursive: true, force: true });
+  const manifestDirs = new Set(parentsOf(manifestName));
+  const owned = new Set<string>();
+  for (const rel of listed) for (const dir of parentsOf(rel)) owned.add(dir);
+  // scanTree lists parents before children, so the reverse order has children first.
+  const deepestFirst = [...dirs].reverse();
+  for (const dir of deepestFirst) {
+    if (owned.has(dir) && !manifestDirs.has(dir)) unlessMissing(() => fs.rmdirSync(path.join(root, dir)));
+  }
+  unlessMissing(() => fs.unlinkSync(path.join(root, manifestName)));
+  for (const dir of deepestFirst) {
+    if (manifestDirs.has(dir)) unlessMissing(() => fs.rmdirSync(path.join(root, dir)));
+  }
+  fs.rmdirSync(root);
 }
 
 /** True when the existing tree holds exactly the planned files (and manifest) with the same bytes. */
@@ -328,7 +397,10 @@ function isUnchanged(abs: string, existing: ExistingTree, plan: PlannedTree): bo
  *   `outDir` is renamed to `<parent>/.<base>.old-<pid>`, the temp folder renamed to `outDir`, and
  *   the old tree removed. A failure before the swap removes the temp folder and leaves `outDir` as it was.
  * - Recovery: a `.<base>.old-*` left with no `outDir` (a crash between the renames) is renamed
- *   back first; `.tmp-*` / `.old-*` siblings of dead processes are removed.
+ *   back first; `.tmp-*` / `.old-*` siblings of dead processes are removed. An old tree whose
+ *   removal was cut short (files gone, folders emptied, at the very end the manifest gone) is
+ *   finished off, as long as all that is left is what the tool wrote; otherwise a
+ *   `ValidationError` names the rest and nothing is deleted.
  * - Unchanged output: when the tree already holds exactly these bytes, nothing is touched and
  *   `changed` is false, so mtimes stay put.
  *

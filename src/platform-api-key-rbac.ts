@@ -1,7 +1,7 @@
 import type { k8s } from 'cdk8s-plus-28';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ProblemCollector, showValue } from './errors';
+import { Problem, ProblemCollector, showValue } from './errors';
 import {
   DNS1123_LABEL_RULE,
   DNS1123_SUBDOMAIN_RULE,
@@ -33,6 +33,27 @@ export interface PlatformApiKeyRbacProps {
 export function platformRbacNames(release: string, releaseNamespace: string): { roleName: string; roleBindingName: string } {
   const base = `vc-${release}-v-${releaseNamespace}-platform-role`;
   return { roleName: truncate63TrimOneDash(base), roleBindingName: truncate63TrimOneDash(`${base}-binding`) };
+}
+
+/**
+ * Problems with the chart's RBAC names for a release: the 63-character cut of a name can end in
+ * '-' when it falls on a '--' (the chart trims only one), and the API server rejects such a name.
+ * The chart itself would render the same invalid name, so this holds for both RBAC modes.
+ */
+export function platformRbacNameProblems(release: string, releaseNamespace: string, path = 'release'): Problem[] {
+  const { roleName, roleBindingName } = platformRbacNames(release, releaseNamespace);
+  const problems: Problem[] = [];
+  for (const [kind, name] of [['Role', roleName], ['RoleBinding', roleBindingName]] as const) {
+    if (!isDns1123Subdomain(name)) {
+      problems.push({
+        path,
+        message: `the vCluster chart names the platform ${kind} ${JSON.stringify(name)} (vc-<release>-v-<namespace>-platform-role${kind === 'RoleBinding' ? '-binding' : ''}, cut to 63 characters, one trailing '-' removed), which is not a valid object name: release ${JSON.stringify(release)} in namespace ${JSON.stringify(releaseNamespace)} puts a '--' at the cut`,
+        value: showValue(release),
+        allowed: "a release or namespace whose 63-character cut does not end in '-'",
+      });
+    }
+  }
+  return problems;
 }
 
 /**
@@ -100,6 +121,7 @@ export class PlatformApiKeyRbac extends Construct {
     if (!isDns1123Subdomain(serviceAccountName)) {
       problems.add({ path: 'serviceAccountName', message: 'not a valid service account name', value: showValue(serviceAccountName), allowed: DNS1123_SUBDOMAIN_RULE });
     }
+    if (problems.problems.length === 0) platformRbacNameProblems(props.release, props.releaseNamespace).forEach((p) => problems.add(p));
     problems.throwIfAny(`PlatformApiKeyRbac ${this.node.path}`);
 
     const names = platformRbacNames(props.release, props.releaseNamespace);

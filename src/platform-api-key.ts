@@ -223,6 +223,12 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
     } else if (fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET && !(props.source instanceof ExternalSecretSource)) {
       problems.add({ path: 'fanOut', message: 'a ClusterExternalSecret fan-out needs AccessKeySource.externalSecret(...)', value: showValue(fanOut), allowed: KeyFanOut.NONE });
     }
+    if (fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET && isDns1123Label(props.namespace) && isDns1123Subdomain(secretName)) {
+      const name = clusterExternalSecretName(props.namespace, secretName);
+      if (name.length > 253) {
+        problems.add({ path: 'secretName', message: `the ClusterExternalSecret name ${name.length > 80 ? `${name.slice(0, 77)}...` : name} (<namespace>.<secretName>) is ${name.length} characters, more than 253`, value: showValue(secretName), allowed: `a secretName of at most ${252 - props.namespace.length} characters with this namespace` });
+      }
+    }
     problems.throwIfAny(`PlatformApiKey ${this.node.path}`);
 
     this.secretName = secretName;
@@ -346,6 +352,16 @@ export function renderExternalSecret(key: ResolvedPlatformApiKey, source: Extern
 }
 
 /**
+ * The name of a fanned-out key's ClusterExternalSecret: `<namespace>.<secretName>`. It is
+ * cluster-scoped, so the Secret's name alone would let two keys (say one per team, both with the
+ * default secretName) overwrite each other; a namespace has no dots, so the first dot splits the
+ * name back into the key's namespace and Secret name and no two keys share one.
+ */
+export function clusterExternalSecretName(namespace: string, secretName: string): string {
+  return `${namespace}.${secretName}`;
+}
+
+/**
  * An `external-secrets.io/v1` ClusterExternalSecret placing the key's Secret into each of
  * `namespaces` (selected by their `kubernetes.io/metadata.name` label, which Kubernetes sets itself).
  */
@@ -354,7 +370,7 @@ export function renderClusterExternalSecret(key: ResolvedPlatformApiKey, source:
     apiVersion: 'external-secrets.io/v1',
     kind: 'ClusterExternalSecret',
     metadata: {
-      name: key.secretName,
+      name: clusterExternalSecretName(key.namespace, key.secretName),
       ...(key.labels && Object.keys(key.labels).length > 0 ? { labels: { ...key.labels } } : {}),
     },
     spec: {

@@ -3,7 +3,7 @@ import { CHART_VERSION_RULE, ValuesLayout, hasBrokenChartRbac, parseChartVersion
 import { ProblemCollector, showValue } from './errors';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, defaultServiceAccountName, isDns1123Label, isDns1123Subdomain } from './names';
 import { IPlatformApiKey } from './platform-api-key';
-import { PlatformApiKeyRbac } from './platform-api-key-rbac';
+import { PlatformApiKeyRbac, platformRbacNameProblems, platformRbacNames } from './platform-api-key-rbac';
 import { RbacMode } from './rbac-mode';
 import { Warnings } from './warnings';
 import { toYaml } from './yaml-emit';
@@ -101,6 +101,31 @@ export class VClusterPlatformConnection extends Construct {
       const clash = props.apiKey._addConsumer(`vCluster ${props.namespace}/${props.release}`, props.namespace, 'apiKey');
       if (clash) problems.add(clash);
     }
+    // The Role and RoleBinding (ours or the chart's) live in the key's namespace under names cut
+    // at 63 characters, so two vClusters can end up with one name: the second would replace the first.
+    if (problems.problems.length === 0 && props.apiKey.secretNamespaceFor(props.namespace) !== props.namespace) {
+      platformRbacNameProblems(props.release, props.namespace).forEach((p) => problems.add(p));
+      const claims = rbacNameClaims(this);
+      const secretNamespace = props.apiKey.secretNamespaceFor(props.namespace);
+      const { roleName, roleBindingName } = platformRbacNames(props.release, props.namespace);
+      const me = `vCluster ${props.namespace}/${props.release}`;
+      for (const [kind, name] of [['Role', roleName], ['RoleBinding', roleBindingName]] as const) {
+        const id = `${kind} ${secretNamespace}/${name}`;
+        const owner = claims.get(id);
+        if (owner !== undefined && owner !== me) {
+          problems.add({
+            path: 'release',
+            message: `the platform ${id} (named by the chart's 63-character cut) is already the one of ${owner}; both vClusters would share it and one would lose access to its key`,
+            value: showValue(props.release),
+            allowed: 'a release or namespace that differs within the first 63 characters of vc-<release>-v-<namespace>-platform-role',
+          });
+        }
+      }
+      if (problems.problems.length === 0) {
+        claims.set(`Role ${secretNamespace}/${roleName}`, me);
+        claims.set(`RoleBinding ${secretNamespace}/${roleBindingName}`, me);
+      }
+    }
     problems.throwIfAny(`VClusterPlatformConnection ${this.node.path}`);
 
     this.release = props.release;
@@ -146,6 +171,19 @@ export class VClusterPlatformConnection extends Construct {
   public get valuesYaml(): string {
     return VALUES_HEADER + toYaml(this.values);
   }
+}
+
+const RBAC_NAME_CLAIMS = new WeakMap<object, Map<string, string>>();
+
+/** Role and RoleBinding names already taken in this construct tree, with the vCluster holding each. */
+function rbacNameClaims(scope: Construct): Map<string, string> {
+  const root = scope.node.root;
+  let claims = RBAC_NAME_CLAIMS.get(root);
+  if (!claims) {
+    claims = new Map();
+    RBAC_NAME_CLAIMS.set(root, claims);
+  }
+  return claims;
 }
 
 /** Inputs of `renderConnectionValues`. */

@@ -1,3 +1,4 @@
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -288,6 +289,145 @@ describe('loadFleet: huge and hostile inputs (generated, not committed)', () => 
   });
 });
 
+describe('loadFleet: bounded work on endless, amplified and all-wrong input', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-bounded-'));
+  });
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The error of `fn` and how long it took. */
+  function timed(fn: () => unknown): { error: ValidationError; ms: number } {
+    const start = Date.now();
+    const error = validationError(fn);
+    return { error, ms: Date.now() - start };
+  }
+
+  /** A fleet with one shared key whose vClusters are written by `vcluster`. */
+  function fleetOf(n: number, vcluster: (i: number) => string[]): string {
+    const lines = ['platform:', '  host: platform.example.com', 'defaults:', '  chartVersion: "0.36.1"', '  apiKey: shared', 'apiKeys:', '  shared:', '    namespace: vcluster-platform', '    existing: {}', 'vclusters:'];
+    for (let i = 0; i < n; i++) lines.push(...vcluster(i));
+    return `${lines.join('\n')}\n`;
+  }
+
+  const HAS_DEV_ZERO = fs.existsSync('/dev/zero');
+  (HAS_DEV_ZERO ? test : test.skip)('reads a device without a size (/dev/zero) only up to 16 MiB + 1 byte, then refuses it', () => {
+    const { error, ms } = timed(() => loadFleet('/dev/zero', { displayPath: 'zero' }));
+    expect(error.message).toBe(`invalid fleet file zero: 1 problem:\n  - zero: (file): more than ${MAX_FLEET_FILE_BYTES} bytes arrived and reading stopped there; fleet files are limited to ${MAX_FLEET_FILE_BYTES} bytes (16 MiB)`);
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  const HAS_MKFIFO = spawnSync('sh', ['-c', 'command -v mkfifo']).status === 0;
+  (HAS_MKFIFO ? test : test.skip)('refuses a pipe that keeps sending and never closes, after 16 MiB + 1 byte', () => {
+    const fifo = path.join(dir, 'endless.pipe');
+    execFileSync('mkfifo', [fifo]);
+    // The writer is another process (loadFleet blocks this thread while it reads). It sends 64 MiB
+    // and then holds the pipe open for 20 s, so an unbounded read fails this test instead of hanging it.
+    const script = [
+      'const fs = require("fs");',
+      `const fd = fs.openSync(${JSON.stringify(fifo)}, "w");`,
+      'const b = Buffer.alloc(1 << 20, 35);',
+      'try { for (let i = 0; i < 64; i++) fs.writeSync(fd, b); } catch { process.exit(0); }',
+      'setTimeout(() => process.exit(0), 20000);',
+    ].join('\n');
+    const writer = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    try {
+      const { error } = timed(() => loadFleet(fifo, { displayPath: 'endless.pipe' }));
+      expect(error.message).toContain(`endless.pipe: (file): more than ${MAX_FLEET_FILE_BYTES} bytes arrived and reading stopped there; fleet files are limited to ${MAX_FLEET_FILE_BYTES} bytes (16 MiB)`);
+    } finally {
+      writer.kill('SIGKILL');
+    }
+  }, 30_000);
+
+  (HAS_MKFIFO ? test : test.skip)('reads a pipe that closes under the limit completely', () => {
+    const fifo = path.join(dir, 'fleet.pipe');
+    execFileSync('mkfifo', [fifo]);
+    const source = path.join(dir, 'fleet-source.yaml');
+    fs.writeFileSync(source, generatedFleet(3000));
+    const writer = spawn(process.execPath, ['-e', `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(fifo)}, fs.readFileSync(${JSON.stringify(source)}))`], { stdio: 'ignore' });
+    try {
+      expect(loadFleet(fifo).vclusters).toHaveLength(3000);
+    } finally {
+      writer.kill('SIGKILL');
+    }
+  }, 30_000);
+
+  test('checks a small file whose aliases multiply one big map in seconds, listing 100 problems', () => {
+    // 500 aliases of a 300-field map: far under yaml's maxAliasCount, 150,000 problems if all were collected.
+    const map = Array.from({ length: 300 }, (_, i) => `  k${i}: x`).join('\n');
+    const text = `platform:\n  host: platform.example.com\napiKeys: {}\nbig: &m\n${map}\nvclusters:\n${Array.from({ length: 500 }, () => '  - *m').join('\n')}\n`;
+    const { error, ms } = timed(() => parseFleet(text, 'amplified.yaml'));
+    expect(ms).toBeLessThan(5000);
+    expect(error.problems).toHaveLength(101);
+    expect(error.message).toContain("amplified.yaml:4:1: big: unknown field 'big'");
+    // The aliased map is where the problems are written.
+    expect(error.message).toContain("amplified.yaml:5:3: vclusters[0].k0: unknown field 'k0'");
+    expect(error.message).toMatch(/amplified\.yaml: \(more\): at least \d+ more problems not shown; fix the ones above and run again$/);
+  }, 30_000);
+
+  test('refuses aliases that stand for more data than a fleet file may hold, at the alias that passes the limit', () => {
+    const map = Array.from({ length: 300 }, (_, i) => `  k${i}: x`).join('\n');
+    const text = `platform:\n  host: platform.example.com\napiKeys: {}\nbig: &m\n${map}\nvclusters:\n${Array.from({ length: 9000 }, () => '  - *m').join('\n')}\n`;
+    expect(text.length).toBeLessThan(70_000);
+    const { error, ms } = timed(() => parseFleet(text, 'amplified.yaml'));
+    expect(ms).toBeLessThan(10_000);
+    expect(error.problems).toHaveLength(1);
+    expect(error.message).toMatch(/amplified\.yaml:\d+:5: \(yaml\): YAML aliases expand to too much data \(what they stand for passes 16777216 characters/);
+
+    // One long string aliased in every vCluster: each alias is one use for yaml, but a megabyte to check.
+    const strings = fleetOf(0, () => []).replace('vclusters:\n', `s: &s "${'a'.repeat(1_000_000)}"\nvclusters:\n${Array.from({ length: 100 }, () => '  - { name: *s }').join('\n')}\n`);
+    expect(validationError(() => parseFleet(strings, 'strings.yaml')).message).toContain('YAML aliases expand to too much data');
+  }, 30_000);
+
+  test('refuses a ~7 MB fleet with errors in every vCluster in seconds, counting at least the problems found', () => {
+    const text = fleetOf(49_000, (i) => [`  - name: Team-${i}`, `    namespace: ns-${i}`, '    replicas: three', '    delivery: argo', '    rbac: static']);
+    const { error, ms } = timed(() => parseFleet(text, 'all-bad.yaml'));
+    expect(ms).toBeLessThan(10_000);
+    expect(error.problems).toHaveLength(101);
+    expect(error.message).toContain('all-bad.yaml:11:11: vclusters[0].name: not a valid DNS-1123 label (it contains upper-case letters)');
+    expect(error.message).toContain("all-bad.yaml:13:5: vclusters[0].replicas: unknown field 'replicas'");
+    expect(error.message).toContain("all-bad.yaml:14:15: vclusters[0].delivery: unknown value; did you mean 'argocd'?");
+    expect(error.message).toMatch(/all-bad\.yaml: \(more\): at least \d+ more problems not shown; fix the ones above and run again$/);
+  }, 30_000);
+
+  test('counts every problem exactly when there are few enough to check them all', () => {
+    const text = fleetOf(2000, (i) => [`  - name: Team-${i}`, `    namespace: ns-${i}`, '    replicas: three']);
+    const error = validationError(() => parseFleet(text, 'some-bad.yaml'));
+    expect(error.message).toMatch(/some-bad\.yaml: \(more\): 3900 more problems not shown; fix the ones above and run again$/);
+  });
+
+  test('refuses 50,000 access keys without a source in seconds', () => {
+    const lines = ['platform:', '  host: platform.example.com', 'apiKeys:'];
+    for (let i = 0; i < 50_000; i++) lines.push(`  key-${i}:`, `    namespace: ns-${i}`);
+    lines.push('vclusters: []');
+    const { error, ms } = timed(() => parseFleet(`${lines.join('\n')}\n`, 'keys.yaml'));
+    expect(ms).toBeLessThan(10_000);
+    expect(error.message).toContain('keys.yaml:5:5: apiKeys.key-0: has no source');
+    expect(error.message).toMatch(/more problems not shown/);
+  }, 30_000);
+
+  test('refuses 20,000 duplicate keys in seconds, each named by its path', () => {
+    const text = fleetOf(20_000, (i) => [`  - name: a-${i}`, `    name: b-${i}`]);
+    const { error, ms } = timed(() => parseFleet(text, 'dups.yaml'));
+    expect(ms).toBeLessThan(10_000);
+    expect(error.message).toContain("dups.yaml:12:5: vclusters[0].name: duplicate key 'name'");
+    expect(error.message).toContain('dups.yaml: (more): 19900 more problems not shown');
+  }, 30_000);
+
+  test('refuses 10,000 misspelled key references among 10,000 keys in seconds, suggesting for the first ones', () => {
+    const lines = ['platform:', '  host: platform.example.com', 'defaults:', '  chartVersion: "0.36.1"', 'apiKeys:'];
+    for (let i = 0; i < 10_000; i++) lines.push(`  key-${i}:`, `    namespace: ns-${i}`, '    existing: {}');
+    lines.push('vclusters:');
+    for (let i = 0; i < 10_000; i++) lines.push(`  - name: v-${i}`, `    apiKey: kye-${i}`);
+    const { error, ms } = timed(() => parseFleet(`${lines.join('\n')}\n`, 'typos.yaml'));
+    expect(ms).toBeLessThan(10_000);
+    expect(error.message).toContain("vclusters[0].apiKey: names the access key 'kye-0', which is not declared under apiKeys; did you mean 'key-0'?");
+    expect(error.message).toContain('typos.yaml: (more): 9900 more problems not shown');
+  }, 30_000);
+});
+
 describe('loadFleet: secrets stay out of messages', () => {
   test('fails without showing a plaintextFromEnv value', () => {
     // GIVEN a fleet with a plaintext key whose variable is set, and other problems
@@ -341,6 +481,32 @@ describe('parseYamlSubset: the fast path reads exactly what yaml reads, or gives
     expect({ text, errors: doc.errors.map((e) => e.message), warnings: doc.warnings.map((e) => e.message) }).toEqual({ text, errors: [], warnings: [] });
     expect(JSON.stringify(fast)).toBe(JSON.stringify(doc.toJS()));
   }
+
+  /**
+   * Holds when the fast path places every problem where the full route (yaml's nodes) does: the
+   * same text with a tab in a trailing comment leaves the subset without moving anything.
+   */
+  function placesLikeYaml(text: string): boolean {
+    if (parseYamlSubset(text) === undefined) return false;
+    const full = `${text}\n# \t\n`;
+    expect(parseYamlSubset(full)).toBeUndefined();
+    const options = { env: {}, readFile: (): string => { throw Object.assign(new Error('no file'), { code: 'ENOENT' }); } };
+    const message = (t: string): string => {
+      try {
+        parseFleet(t, 'f.yaml', options);
+        return 'valid';
+      } catch (e) {
+        return e instanceof ValidationError ? e.message : `unexpected ${String(e)}`;
+      }
+    };
+    expect({ text, message: message(text) }).toEqual({ text, message: message(full) });
+    return true;
+  }
+
+  test('places problems where yaml places them, on every fixture', () => {
+    const files = [...fs.readdirSync(VALID).map((f) => path.join(VALID, f)), ...fs.readdirSync(INVALID).map((f) => path.join(INVALID, f))].filter((f) => f.endsWith('.yaml'));
+    for (const f of files) placesLikeYaml(fs.readFileSync(f, 'utf8'));
+  });
 
   test('on every fixture', () => {
     const files = [...fs.readdirSync(VALID).map((f) => path.join(VALID, f)), ...fs.readdirSync(INVALID).map((f) => path.join(INVALID, f))].filter((f) => f.endsWith('.yaml'));
@@ -415,6 +581,76 @@ describe('parseYamlSubset: the fast path reads exactly what yaml reads, or gives
       }),
       { numRuns: 1500 },
     );
+  });
+
+  // Fleet-like documents that mostly stay in the subset: fleet field names, scalars the subset reads.
+  const FLEET_SCALARS = ['team-a', 'Team_A', 'true', 'false', '"0.36.1"', "'0.31.3'", '{ name: vault }', '{ kind: Bad, name: vault }', '{}', '[]', 'x # comment', 'argo', 'chart', 'https://p.example.com', '"tеam"', 'a  b'];
+  const FLEET_KEYS = ['platform', 'host', 'apiKeys', 'vclusters', 'name', 'namespace', 'apiKey', 'existing', 'externalSecret', 'storeRef', 'remoteRef', 'delivery', 'rbac', 'chartVersion', 'shared', 'Bad_Id', 'x'];
+  const fleetTree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constantFrom(...FLEET_SCALARS),
+      fc.record({ map: fc.uniqueArray(fc.tuple(fc.constantFrom(...FLEET_KEYS), tie('node')), { minLength: 1, maxLength: 5, selector: ([k]) => k }) }),
+      fc.record({ seq: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
+    ),
+  })).node;
+
+  /** Renders a tree as block YAML inside the subset, with varied indentation, spacing, comments and list styles. */
+  function renderInSubset(node: Tree, indent: number, style: number[]): string[] {
+    const pick = (n: number) => (style.length > 0 ? style.shift()! % n : 0);
+    const pad = ' '.repeat(indent);
+    if (typeof node === 'string') return [`${pad}${node}`];
+    const lines: string[] = [];
+    if ('map' in node) {
+      for (const [key, value] of node.map) {
+        if (pick(5) === 0) lines.push(pick(2) ? '' : `${pad}# comment`);
+        if (typeof value === 'string') lines.push(`${pad}${key}:${' '.repeat(1 + pick(3))}${value}`);
+        else lines.push(`${pad}${key}:${pick(6) === 0 ? ' # c' : ''}`, ...renderInSubset(value, 'seq' in value && pick(2) === 0 ? indent : indent + [2, 4, 1][pick(3)]!, style));
+      }
+    } else {
+      for (const item of node.seq) {
+        if (typeof item === 'string') {
+          lines.push(`${pad}-${' '.repeat(1 + pick(2))}${item}`);
+        } else if ('map' in item) {
+          const gap = [1, 1, 3][pick(3)]!;
+          const inner = renderInSubset(item, indent + 1 + gap, style).filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+          lines.push(`${pad}-${' '.repeat(gap)}${inner[0]!.trimStart()}`, ...inner.slice(1));
+        } else {
+          lines.push(`${pad}- x`);
+        }
+      }
+    }
+    return lines;
+  }
+
+  test('places problems where yaml places them, on generated documents', () => {
+    let fast = 0;
+    const root = fc.record({ map: fc.uniqueArray(fc.tuple(fc.constantFrom(...FLEET_KEYS), fleetTree), { minLength: 1, maxLength: 6, selector: ([k]) => k }) });
+    fc.assert(
+      fc.property(root, fc.array(fc.nat(), { maxLength: 80 }), fc.boolean(), (t, style, crlf) => {
+        if (placesLikeYaml(renderInSubset(t, 0, [...style]).join(crlf ? '\r\n' : '\n') + '\n')) fast++;
+      }),
+      { numRuns: 500 },
+    );
+    expect(fast).toBeGreaterThan(150);
+  });
+
+  test('places problems where yaml places them, on mutated fleet files', () => {
+    let fast = 0;
+    const base = fs.readFileSync(path.join(VALID, 'full.yaml'), 'utf8');
+    const chars = [' ', ':', '-', '"', "'", '\n', 'a', 'A', '_', '{', '}', '[', ']', ',', '0', '.', 'е'];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(base.length), fc.constantFrom(...chars), fc.nat(2)), { minLength: 1, maxLength: 3 }), (edits) => {
+        let text = base;
+        for (const [at, ch, op] of edits) {
+          const i = at % text.length;
+          text = op === 0 ? text.slice(0, i) + ch + text.slice(i) : op === 1 ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + ch + text.slice(i + 1);
+        }
+        if (placesLikeYaml(text)) fast++;
+      }),
+      { numRuns: 500 },
+    );
+    expect(fast).toBeGreaterThan(100);
   });
 
   test('on mutated fleet files', () => {

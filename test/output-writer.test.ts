@@ -308,10 +308,17 @@ describe('writeTreeAtomically: crashes and recovery', () => {
   });
 
   test('fails when outDir is missing and several old trees are left', () => {
-    fs.mkdirSync(path.join(tmp, `.out.old-${deadPid()}`));
-    fs.mkdirSync(path.join(tmp, `.out.old-${deadPid()}`));
-    expect(() => writeTreeAtomically(outDir, V1)).toThrow(/several earlier trees were left by interrupted runs/);
-    expect(siblings()).toHaveLength(2);
+    writeTreeAtomically(outDir, V1);
+    fs.cpSync(outDir, path.join(tmp, `.out.old-${deadPid()}`), { recursive: true });
+    fs.renameSync(outDir, path.join(tmp, `.out.old-${deadPid()}`));
+    // A partly removed old tree of ours (here: all but the folder itself) is never one to restore, so it does not count.
+    const partial = path.join(tmp, `.out.old-${deadPid()}`);
+    fs.mkdirSync(partial);
+    const error = expectValidationError(() => writeTreeAtomically(outDir, V1));
+    expect(error.message).toMatch(/several earlier trees were left by interrupted runs/);
+    expect(error.problems).toHaveLength(2);
+    expect(error.problems.map((p) => p.path)).not.toContain(partial);
+    expect(siblings()).toHaveLength(3);
   });
 
   test('removes stale temp folders of dead processes and of this pid, even when the output is unchanged', () => {
@@ -372,13 +379,171 @@ describe('writeTreeAtomically: crashes and recovery', () => {
   });
 });
 
+describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
+  /**
+   * A copy of a tree written with V1 as `.out.old-<dead pid>`, with `remove` (relative paths,
+   * each a file or a whole folder) already deleted: what a kill while removing it leaves.
+   */
+  function partlyRemovedOldTree(remove: string[], files: ReadonlyMap<string, string> = V1, manifestName?: string): string {
+    const source = path.join(tmp, 'source');
+    writeTreeAtomically(source, files, { manifestName });
+    const old = path.join(tmp, `.out.old-${deadPid()}`);
+    fs.renameSync(source, old);
+    for (const rel of remove) fs.rmSync(path.join(old, rel), { recursive: true });
+    return old;
+  }
+
+  const EXPECTED_V2 = { ...Object.fromEntries(V2), [DEFAULT_MANIFEST_NAME]: manifestFor(V2.keys()) };
+
+  test.each([
+    ['one folder emptied', ['team-a/secret.yaml', 'team-a/values.yaml']],
+    ['some files left, two folders emptied', ['team-a/secret.yaml', 'team-a/values.yaml', 'team-b/secret.yaml']],
+    ['all files gone, folders emptied, only the manifest left', ['kustomization.yaml', 'team-a/secret.yaml', 'team-a/values.yaml', 'team-b/secret.yaml']],
+    ['only the manifest left', ['kustomization.yaml', 'team-a', 'team-b']],
+    ['the manifest gone too, an empty folder left', ['kustomization.yaml', 'team-a', 'team-b', DEFAULT_MANIFEST_NAME]],
+  ])('the next run finishes removing it (%s)', (_name, remove) => {
+    writeTreeAtomically(outDir, V1);
+    partlyRemovedOldTree(remove);
+    expect(writeTreeAtomically(outDir, V2).changed).toBe(true);
+    expect(readTree(outDir)).toEqual(EXPECTED_V2);
+    expect(siblings()).toEqual([]);
+  });
+
+  test('the next run finishes removing it even when the output is unchanged', () => {
+    writeTreeAtomically(outDir, V1);
+    const old = partlyRemovedOldTree(['team-b/secret.yaml']);
+    expect(readTree(old)['team-b/']).toBe('');
+    expect(writeTreeAtomically(outDir, V1).changed).toBe(false);
+    expect(siblings()).toEqual([]);
+  });
+
+  test('with a manifest in a subfolder, the emptied manifest folder is ours too', () => {
+    const options = { manifestName: 'meta/owned.txt' };
+    const files = new Map([...V1, ['meta/info.yaml', 'x\n']]);
+    writeTreeAtomically(outDir, files, options);
+    // Files, folders and the manifest gone; the manifest's folder is what is left.
+    partlyRemovedOldTree(['kustomization.yaml', 'team-a', 'team-b', 'meta/info.yaml', 'meta/owned.txt'], files, 'meta/owned.txt');
+    expect(writeTreeAtomically(outDir, files, options).changed).toBe(false);
+    expect(siblings()).toEqual([]);
+  });
+
+  test('fails on a foreign file in a partly removed old tree, names it and deletes nothing', () => {
+    writeTreeAtomically(outDir, V1);
+    const old = partlyRemovedOldTree(['team-a/secret.yaml', 'team-a/values.yaml']);
+    fs.writeFileSync(path.join(old, 'team-b', 'notes.md'), 'mine\n');
+    const before = readTree(old);
+    const outBefore = readTree(outDir);
+
+    const error = expectValidationError(() => writeTreeAtomically(outDir, V2));
+    expect(error.message).toContain(`refusing to replace ${old}`);
+    // The emptied folder is ours and not named; the foreign file is.
+    expect(error.problems.map((p) => [p.path, p.message])).toEqual([
+      ['team-b/notes.md', expect.stringContaining('not listed in .generated-files')],
+    ]);
+    expect(readTree(old)).toEqual(before);
+    expect(readTree(outDir)).toEqual(outBefore);
+  });
+
+  test('fails when the manifest is gone but files are left, since nothing vouches for them', () => {
+    writeTreeAtomically(outDir, V1);
+    const old = partlyRemovedOldTree(['team-a', DEFAULT_MANIFEST_NAME]);
+    const before = readTree(old);
+    const error = expectValidationError(() => writeTreeAtomically(outDir, V2));
+    expect(error.problems.map((p) => p.path)).toEqual(['kustomization.yaml', 'team-b/secret.yaml']);
+    expect(readTree(old)).toEqual(before);
+  });
+
+  test('fails on empty folders, symlinks and a foreign manifest in an old tree that no listed path explains', () => {
+    writeTreeAtomically(outDir, V1);
+    const old = partlyRemovedOldTree(['team-a']);
+    fs.mkdirSync(path.join(old, 'elsewhere'));
+    fs.mkdirSync(path.join(old, 'team-b', 'deeper'));
+    fs.symlinkSync('/etc/hostname', path.join(old, 'link'));
+    const before = readTree(old);
+    expect(expectValidationError(() => writeTreeAtomically(outDir, V2)).problems.map((p) => p.path)).toEqual([
+      'elsewhere/',
+      'link',
+      'team-b/deeper/',
+    ]);
+    expect(readTree(old)).toEqual(before);
+
+    // Without a manifest of ours, only the folders of the manifest's own path are accepted.
+    const bare = path.join(tmp, `.out.old-${deadPid()}`);
+    fs.rmSync(old, { recursive: true });
+    fs.mkdirSync(path.join(bare, 'team-a'), { recursive: true });
+    fs.writeFileSync(path.join(bare, DEFAULT_MANIFEST_NAME), 'team-a/x.yaml\n');
+    expect(expectValidationError(() => writeTreeAtomically(outDir, V2)).problems.map((p) => p.path)).toEqual([
+      DEFAULT_MANIFEST_NAME,
+      'team-a/',
+    ]);
+    expect(fs.existsSync(path.join(bare, 'team-a'))).toBe(true);
+  });
+
+  test('never deletes outside the old tree, whatever its manifest lists', () => {
+    writeTreeAtomically(outDir, V1);
+    const victim = path.join(tmp, 'victim.yaml');
+    fs.writeFileSync(victim, 'keep\n');
+    fs.mkdirSync(path.join(tmp, 'victim-dir'));
+    const old = path.join(tmp, `.out.old-${deadPid()}`);
+    fs.mkdirSync(path.join(old, 'a'), { recursive: true });
+    fs.writeFileSync(
+      path.join(old, DEFAULT_MANIFEST_NAME),
+      `${MANIFEST_HEADER}\n../victim.yaml\n../victim-dir/x.yaml\n${victim}\na/b.yaml\n${DEFAULT_MANIFEST_NAME}\n`,
+    );
+    expect(writeTreeAtomically(outDir, V1).changed).toBe(false);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(fs.existsSync(path.join(tmp, 'victim-dir'))).toBe(true);
+    expect(siblings()).toEqual(['victim-dir', 'victim.yaml']);
+  });
+
+  test('with outDir missing, a partly removed old tree is removed, not restored', () => {
+    writeTreeAtomically(outDir, V1);
+    fs.rmSync(outDir, { recursive: true });
+    partlyRemovedOldTree(['team-a/secret.yaml', 'team-a/values.yaml']);
+    expect(writeTreeAtomically(outDir, V2).changed).toBe(true);
+    expect(readTree(outDir)).toEqual(EXPECTED_V2);
+    expect(siblings()).toEqual([]);
+  });
+
+  test('with outDir missing, the whole old tree is restored and a partly removed one removed', () => {
+    writeTreeAtomically(outDir, V1);
+    const whole = readTree(outDir);
+    fs.renameSync(outDir, path.join(tmp, `.out.old-${deadPid()}`));
+    partlyRemovedOldTree([DEFAULT_MANIFEST_NAME, 'kustomization.yaml', 'team-a', 'team-b']);
+    expect(siblings()).toHaveLength(2);
+    expect(writeTreeAtomically(outDir, V1).changed).toBe(false);
+    expect(readTree(outDir)).toEqual(whole);
+    expect(siblings()).toEqual([]);
+  });
+
+  test('a file that turns up in the old tree while it is removed is kept, and the next run names it', () => {
+    writeTreeAtomically(outDir, V1);
+    const realRename = nodeFs.renameSync;
+    jest.spyOn(nodeFs, 'renameSync').mockImplementation((from, to) => {
+      realRename(from, to);
+      // Right after the output folder is moved aside, someone writes into it.
+      if (path.basename(String(to)).startsWith('.out.old-')) fs.writeFileSync(path.join(String(to), 'team-a', 'late.md'), 'mine\n');
+    });
+    expect(writeTreeAtomically(outDir, V2).changed).toBe(true);
+    jest.restoreAllMocks();
+    expect(readTree(outDir)).toEqual(EXPECTED_V2);
+    const old = path.join(tmp, `.out.old-${process.pid}`);
+    // The listed files are gone, the foreign file, its folder and the manifest are kept.
+    expect(readTree(old)).toEqual({ 'team-a/late.md': 'mine\n', [DEFAULT_MANIFEST_NAME]: manifestFor(V1.keys()) });
+
+    const error = expectValidationError(() => writeTreeAtomically(outDir, V1));
+    expect(error.problems.map((p) => p.path)).toEqual(['team-a/late.md']);
+    expect(readTree(old)['team-a/late.md']).toBe('mine\n');
+  });
+});
+
 describe('writeTreeAtomically: a real process killed with SIGKILL', () => {
   /**
-   * Runs the writer in a child process that stops at a chosen point (after the Nth file write,
-   * after the first rename, or after the first removal) and tells us; we then SIGKILL it. The
-   * child loads the TypeScript source through `typescript`'s transpiler, as jest does.
+   * Runs the writer in a child process that stops at a chosen point (after half the file writes,
+   * after the first rename, or after the `nth` file or folder removal) and tells us; we then
+   * SIGKILL it. The child loads the TypeScript source through `typescript`'s transpiler, as jest does.
    */
-  async function killChildAt(stopAt: 'write' | 'rename' | 'rm', files: number): Promise<number> {
+  async function killChildAt(stopAt: 'write' | 'rename' | 'unlink' | 'rmdir', files: number, nth = 1): Promise<number> {
     const script = `
       const ts = require(${JSON.stringify(require.resolve('typescript'))});
       const fs = require('fs');
@@ -386,13 +551,13 @@ describe('writeTreeAtomically: a real process killed with SIGKILL', () => {
         compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
       }).outputText, file);
       const { writeTreeAtomically } = require(${JSON.stringify(path.join(ROOT, 'src', 'output-writer.ts'))});
-      const { stopAt, outDir, count } = JSON.parse(process.env.WRITER_TEST);
-      const name = { write: 'writeFileSync', rename: 'renameSync', rm: 'rmSync' }[stopAt];
+      const { stopAt, outDir, count, nth } = JSON.parse(process.env.WRITER_TEST);
+      const name = { write: 'writeFileSync', rename: 'renameSync', unlink: 'unlinkSync', rmdir: 'rmdirSync' }[stopAt];
       const real = fs[name];
       let calls = 0;
       fs[name] = function (...args) {
         const result = real.apply(this, args);
-        if (++calls === (stopAt === 'write' ? Math.floor(count / 2) : 1)) {
+        if (++calls === (stopAt === 'write' ? Math.floor(count / 2) : nth)) {
           fs.writeSync(1, 'stopped\\n');
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000);
         }
@@ -404,7 +569,7 @@ describe('writeTreeAtomically: a real process killed with SIGKILL', () => {
       fs.writeSync(1, 'finished\\n');
     `;
     const child = spawn(process.execPath, ['-e', script], {
-      env: { ...process.env, WRITER_TEST: JSON.stringify({ stopAt, outDir, count: files }) },
+      env: { ...process.env, WRITER_TEST: JSON.stringify({ stopAt, outDir, count: files, nth }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -427,6 +592,9 @@ describe('writeTreeAtomically: a real process killed with SIGKILL', () => {
   const RUN_1 = new Map([
     ['team-0/obj-0.yaml', 'kind: ConfigMap\nindex: 0\nrun: 1\n'],
     ['old-only.yaml', 'x\n'],
+    ['old/a/one.yaml', '1\n'],
+    ['old/a/two.yaml', '2\n'],
+    ['old/b/three.yaml', '3\n'],
   ]);
 
   test('killed mid-write: the old tree is whole, and the next run cleans up and writes', async () => {
@@ -459,18 +627,29 @@ describe('writeTreeAtomically: a real process killed with SIGKILL', () => {
     expect(siblings()).toEqual([]);
   });
 
-  test('killed while removing the old tree: the new tree is complete and the rest is removed next run', async () => {
+  // The old tree holds 5 listed files in 4 folders, and the manifest.
+  test.each([
+    ['after 2 of its files', 'unlink', 2, { files: 3, manifest: true }],
+    ['after all its files and 1 folder', 'rmdir', 1, { files: 0, manifest: true }],
+    ['after all its folders but the manifest', 'rmdir', 4, { files: 0, manifest: true }],
+    ['after its manifest', 'unlink', 6, { files: 0, manifest: false }],
+  ] as const)('killed while removing the old tree (%s): the new tree is complete and the rest is removed next run', async (_name, stopAt, nth, left) => {
     writeTreeAtomically(outDir, RUN_1);
-    const pid = await killChildAt('rm', 200);
+    const pid = await killChildAt(stopAt, 200, nth);
 
     const tree = readTree(outDir);
     expect(Object.keys(tree)).toHaveLength(201);
     expect(tree['team-0/obj-0.yaml']).toBe('kind: ConfigMap\nindex: 0\nrun: 2\n');
     expect(siblings()).toEqual([`.out.old-${pid}`]);
-    // The manifest goes last, so what is left of the old tree is still provably ours.
-    expect(fs.existsSync(path.join(tmp, `.out.old-${pid}`, DEFAULT_MANIFEST_NAME))).toBe(true);
+    // Files go first, then their folders, then the manifest: what is left is provably ours.
+    const oldTree = readTree(path.join(tmp, `.out.old-${pid}`));
+    const files = Object.keys(oldTree).filter((rel) => !rel.endsWith('/') && rel !== DEFAULT_MANIFEST_NAME);
+    expect(files).toHaveLength(left.files);
+    for (const rel of files) expect(RUN_1.has(rel)).toBe(true);
+    expect(DEFAULT_MANIFEST_NAME in oldTree).toBe(left.manifest);
 
-    writeTreeAtomically(outDir, RUN_1);
+    expect(writeTreeAtomically(outDir, RUN_1).changed).toBe(true);
     expect(siblings()).toEqual([]);
+    expect(readTree(outDir)).toEqual({ ...Object.fromEntries(RUN_1), [DEFAULT_MANIFEST_NAME]: manifestFor(RUN_1.keys()) });
   });
 });

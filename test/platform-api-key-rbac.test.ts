@@ -169,6 +169,54 @@ describe('PlatformApiKeyRbac: names, rule, subject (identical to the chart)', ()
   });
 });
 
+describe('chart RBAC names that Kubernetes would refuse or that two vClusters would share', () => {
+  // GIVEN a namespace whose '--' lands on the 63-character cut of vc-web-v-<namespace>-platform-role
+  const DASHED_NS = `${'a'.repeat(52)}--b`;
+
+  test('fails on a Role name that would end in "-" (the chart trims only one)', () => {
+    expect(platformRbacNames('web', DASHED_NS).roleName).toMatch(/-$/);
+    const { problems } = problemsOf(() =>
+      new PlatformApiKeyRbac(new Chart(Testing.app(), 'c'), 'rbac', { release: 'web', releaseNamespace: DASHED_NS, secretName: 'k', secretNamespace: 'keys' }),
+    );
+    expect(problems.map((p) => p.path)).toEqual(['release', 'release']);
+    expect(problems[0]!.message).toContain(`platform Role "vc-web-v-${'a'.repeat(52)}-"`);
+    expect(problems[1]!.message).toContain('platform RoleBinding');
+  });
+
+  test.each([RbacMode.STATIC, RbacMode.CHART])('fails in mode %s on a connection whose chart RBAC name would end in "-"', (rbac) => {
+    const { problems } = problemsOf(() => {
+      const chart = new Chart(Testing.app(), 'c');
+      new VClusterPlatformConnection(chart, 'web', { release: 'web', namespace: DASHED_NS, vclusterVersion: '0.36.1', apiKey: sharedKey(chart), rbac });
+    });
+    expect(problems[0]!.message).toContain("puts a '--' at the cut");
+  });
+
+  test.each([RbacMode.STATIC, RbacMode.CHART])('fails in mode %s on two vClusters whose RBAC names agree in the first 63 characters, naming the first', (rbac) => {
+    // GIVEN a 50-character release: vc-<release>-v-<namespace> passes 63 characters inside the namespace
+    const release = 'analytics-warehouse-ingest-pipeline-eu-west-1-prod';
+    const chart = new Chart(Testing.app(), 'c');
+    const key = sharedKey(chart);
+    new VClusterPlatformConnection(chart, 'one', { release, namespace: 'tenant-analytics-0', vclusterVersion: '0.36.1', apiKey: key, rbac });
+    // WHEN a second vCluster differs only past the cut
+    const { problems } = problemsOf(() => new VClusterPlatformConnection(chart, 'two', { release, namespace: 'tenant-analytics-1', vclusterVersion: '0.36.1', apiKey: key, rbac }));
+    // THEN it is refused, and the message names the vCluster already holding the names
+    expect(problems).toHaveLength(2);
+    expect(problems[0]!.message).toContain('Role vcluster-platform/vc-analytics-warehouse-ingest-pipeline-eu-west-1-prod-v-tenant');
+    expect(problems[0]!.message).toContain('already the one of vCluster tenant-analytics-0/' + release);
+  });
+
+  test('two vClusters in one namespace with distinct releases, and keys in their own namespaces, never clash', () => {
+    const { objects } = synth((chart) => {
+      const key = sharedKey(chart);
+      new VClusterPlatformConnection(chart, 'a', { release: 'a', namespace: 'team', vclusterVersion: '0.36.1', apiKey: key });
+      new VClusterPlatformConnection(chart, 'b', { release: 'b', namespace: 'team', vclusterVersion: '0.36.1', apiKey: key });
+      const own = new PlatformApiKey(chart, 'own', { namespace: 'solo', host: 'platform.example.com', source: AccessKeySource.externalSecret({ storeName: 's', remoteKey: 'k' }) });
+      new VClusterPlatformConnection(chart, 'solo', { release: 'solo', namespace: 'solo', vclusterVersion: '0.36.1', apiKey: own });
+    });
+    expect(objects.filter((o) => o.kind === 'Role').map((o) => o.metadata.name)).toEqual(['vc-a-v-team-platform-role', 'vc-b-v-team-platform-role']);
+  });
+});
+
 describe('VClusterPlatformConnection: RBAC modes', () => {
   test.each([
     { mode: undefined, version: '0.31.3', rbac: RbacMode.STATIC, createRBAC: false, kinds: ['ExternalSecret', 'Role', 'RoleBinding'] },

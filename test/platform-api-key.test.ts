@@ -284,7 +284,8 @@ describe('KeyFanOut.CLUSTER_EXTERNAL_SECRET', () => {
     expect(objects.map((o) => o.kind)).toEqual(['ClusterExternalSecret']);
     const ces = objects[0]!;
     expect(ces.apiVersion).toBe('external-secrets.io/v1');
-    expect(ces.metadata).toEqual({ name: DEFAULT_API_KEY_SECRET_NAME });
+    // Cluster-scoped, so named <key namespace>.<secretName>: two teams' keys never share a name.
+    expect(ces.metadata).toEqual({ name: `vcluster-platform.${DEFAULT_API_KEY_SECRET_NAME}` });
     const spec = ces.spec as Json;
     expect(spec.namespaceSelectors).toEqual([
       { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['team-a', 'team-b', 'team-c'] }] },
@@ -315,6 +316,25 @@ describe('KeyFanOut.CLUSTER_EXTERNAL_SECRET', () => {
       .flatMap((o) => (o.spec as Json).namespaceSelectors as Array<{ matchExpressions: Array<{ operator: string; values: string[] }> }>)
       .flatMap((sel) => sel.matchExpressions);
     expect(selectors.filter((m) => m.operator === 'In' && m.values.length === 0)).toEqual([]);
+  });
+
+  test('two fanned-out keys with the default secretName: two ClusterExternalSecrets of distinct names', () => {
+    const { objects } = synth((chart) => {
+      for (const team of ['team-a', 'team-b']) {
+        const key = new PlatformApiKey(chart, team, keyProps({ namespace: `keys-${team}`, fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET }));
+        new VClusterPlatformConnection(chart, `vc-${team}`, { release: team, namespace: team, vclusterVersion: '0.36.1', apiKey: key });
+      }
+    });
+    expect(objects.map((o) => o.metadata.name)).toEqual([`keys-team-a.${DEFAULT_API_KEY_SECRET_NAME}`, `keys-team-b.${DEFAULT_API_KEY_SECRET_NAME}`]);
+    expect(objects.map((o) => (o.spec as Json).externalSecretName)).toEqual([DEFAULT_API_KEY_SECRET_NAME, DEFAULT_API_KEY_SECRET_NAME]);
+  });
+
+  test('fails when <namespace>.<secretName> would pass 253 characters', () => {
+    const secretName = `${'s'.repeat(200)}`;
+    const { problems } = problemsOf(() => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ namespace: 'n'.repeat(60), secretName, fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET })));
+    expect(problems.map((p) => p.path)).toEqual(['secretName']);
+    expect(problems[0]!.message).toContain('is 261 characters, more than 253');
+    expect(problems[0]!.allowed).toBe('a secretName of at most 192 characters with this namespace');
   });
 
   test('CHART mode on a broken chart needs no fallback: the key is in the vCluster namespace', () => {

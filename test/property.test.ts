@@ -320,11 +320,11 @@ function generate(d: FleetDraft): Generated {
     }
     // Documented rules: one Application / HelmRelease per name, one vCluster per namespace + release.
     if (names.has(vc.name) || releases.has(`${namespace}/${vc.effectiveRelease}`)) continue;
-    // Known bug (cli.test.ts): RBAC names that agree in 63 characters collide in the key's namespace.
+    // Documented rules (both RBAC modes: the chart uses the same names): RBAC names must not agree
+    // in their first 63 characters, and a '--' at the cut must not leave a name ending in '-'.
     const secretNamespace = key.fanOut ? namespace : key.namespace;
-    if (vc.rbac === 'static' && secretNamespace !== namespace) {
+    if (secretNamespace !== namespace) {
       const { role, binding } = rbacNames(vc.effectiveRelease, namespace);
-      // Known bug (cli.test.ts): a '--' at the 63-character cut leaves a name ending in '-'.
       if (role.endsWith('-') || binding.endsWith('-')) continue;
       if (rbacObjects.has(`${secretNamespace}/Role/${role}`) || rbacObjects.has(`${secretNamespace}/RoleBinding/${binding}`)) continue;
       rbacObjects.add(`${secretNamespace}/Role/${role}`);
@@ -338,17 +338,15 @@ function generate(d: FleetDraft): Generated {
   // Key rules, now that the consumers are known.
   const consumers = (k: Key): VCluster[] => vclusters.filter((vc) => vc.key === k);
   const secrets = new Map<string, Key>();
-  const fanOutNames = new Set<string>();
   for (const k of keys) {
     const users = consumers(k);
     // Documented: a fan-out key needs a consumer; a pinned key serves at most one vCluster.
     if (k.fanOut && users.length === 0) k.fanOut = false;
     if (users.length > 1) delete k.instanceName;
     const secretIds = (): string[] => (k.fanOut ? [...new Set(users.map((u) => u.namespace))] : [k.namespace]).map((ns) => `${ns}/${k.secretName}`);
-    // Documented: two keys must not write one Secret. Known bug: two fan-out keys must not share a name.
-    if (secretIds().some((s) => secrets.has(s)) || (k.fanOut && fanOutNames.has(k.secretName))) k.secretName = `${k.id}-alt`;
+    // Documented: two keys must not write one Secret (fanned-out keys may share a secretName).
+    if (secretIds().some((s) => secrets.has(s))) k.secretName = `${k.id}-alt`;
     for (const s of secretIds()) secrets.set(s, k);
-    if (k.fanOut) fanOutNames.add(k.secretName);
   }
 
   // The fleet file text.
