@@ -5,18 +5,13 @@ import { PlatformApiKeyRbac, PlatformApiKeyRbacProps, platformRbacNames, renderP
 import { RbacMode } from '../src/rbac-mode';
 import { VClusterPlatformConnection } from '../src/vcluster-platform-connection';
 import { Warnings } from '../src/warnings';
-import { K8sObject, problemsOf, synth } from './support/construct-testing';
+import { K8sObject, externalSecretKey, problemsOf, synth } from './support/construct-testing';
 import { describeShared } from './shared';
 import { validateValues } from './support/values-schema';
 
 
 function sharedKey(chart: Chart, overrides: Partial<PlatformApiKeyProps> = {}): PlatformApiKey {
-  return new PlatformApiKey(chart, 'shared-key', {
-    namespace: 'vcluster-platform',
-    host: 'platform.example.com',
-    source: AccessKeySource.externalSecret({ storeName: 'platform-store', remoteKey: 'vcluster-platform/access-key' }),
-    ...overrides,
-  });
+  return externalSecretKey(chart, 'shared-key', overrides);
 }
 
 /** What the chart renders, written out by hand from FACTS §3 (not computed by src). */

@@ -1,7 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import fc from 'fast-check';
 import { parse } from 'yaml';
-import { AccessKeySource } from '../src/access-key-source';
 import { ValuesLayout } from '../src/chart-version';
 import { DEFAULT_API_KEY_SECRET_NAME, IPlatformApiKey, PlatformApiKey, PlatformApiKeyProps } from '../src/platform-api-key';
 import { RbacMode } from '../src/rbac-mode';
@@ -13,16 +12,11 @@ import {
   renderConnectionValues,
 } from '../src/vcluster-platform-connection';
 import { describeShared } from './shared';
-import { problemsOf } from './support/construct-testing';
+import { externalSecretKey, problemsOf } from './support/construct-testing';
 import { resolveValuesSchema, validateValues } from './support/values-schema';
 
 function key(chart: Chart, overrides: Partial<PlatformApiKeyProps> = {}): PlatformApiKey {
-  return new PlatformApiKey(chart, 'key', {
-    namespace: 'vcluster-platform',
-    host: 'platform.example.com',
-    source: AccessKeySource.externalSecret({ storeName: 'platform-store', remoteKey: 'vcluster-platform/access-key' }),
-    ...overrides,
-  });
+  return externalSecretKey(chart, 'key', overrides);
 }
 
 function connect(props: Partial<VClusterPlatformConnectionProps> & { keyProps?: Partial<PlatformApiKeyProps> } = {}): VClusterPlatformConnection {

@@ -1,7 +1,8 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Problem, ValidationError } from '../../src/errors';
-import { PlatformApiKey } from '../../src/platform-api-key';
+import { AccessKeySource } from '../../src/access-key-source';
+import { PlatformApiKey, PlatformApiKeyProps } from '../../src/platform-api-key';
 import { VClusterPlatformConnection } from '../../src/vcluster-platform-connection';
 import { HAVE_SHARED } from '../shared';
 import { validateAgainstCrd } from './crd';
@@ -64,4 +65,14 @@ export function connectionThroughExistingKey(scope: Construct, release: string, 
 /** The objects of one kind. */
 export function byKind<T extends { kind: string }>(objects: readonly T[], kind: string): T[] {
   return objects.filter((o) => o.kind === kind);
+}
+
+/** A key in `vcluster-platform` fetched by an ExternalSecret; `overrides` change any prop. */
+export function externalSecretKey(scope: Construct, id = 'key', overrides: Partial<PlatformApiKeyProps> = {}): PlatformApiKey {
+  return new PlatformApiKey(scope, id, {
+    namespace: 'vcluster-platform',
+    host: 'platform.example.com',
+    source: AccessKeySource.externalSecret({ storeName: 'platform-store', remoteKey: 'vcluster-platform/access-key' }),
+    ...overrides,
+  });
 }
