@@ -610,10 +610,14 @@ function pointer(...segments: Segment[]): string {
  * Checks `data` against the schema: the top level first, then each access key and each vCluster
  * on its own, stopping once enough problems are kept (the count of the rest is then a lower bound).
  */
-function checkSchema(data: unknown, problems: Problems): void {
+function checkSchema(data: unknown, problems: Problems): SchemaOutcome {
   const v = schemaValidators();
-  if (!v.root(data)) schemaProblems(v.root.errors ?? [], '', data, problems);
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return;
+  const rootValid = v.root(data);
+  const rootErrors = v.root.errors ?? [];
+  // Unknown fields are never read by the semantic checks, so they do not stop them.
+  const outcome: SchemaOutcome = { rootOk: rootValid || rootErrors.every((e) => e.keyword === 'additionalProperties'), badKeys: new Set(), badVClusters: new Set() };
+  if (!rootValid) schemaProblems(rootErrors, '', data, problems);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return outcome;
   const record = data as Record<string, unknown>;
   const own = (key: string): unknown => (Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined);
   const apiKeys = own('apiKeys');
@@ -621,20 +625,41 @@ function checkSchema(data: unknown, problems: Problems): void {
     const ids = Object.keys(apiKeys);
     for (const id of ids) {
       if (v.keyId(id)) continue;
+      outcome.badKeys.add(id);
       problems.add(['apiKeys', id], { message: `key id ${showValue(id)} is not a DNS-1123 label${nameHint(id)}`, allowed: DNS1123_LABEL_RULE }, true);
     }
     for (const id of ids) {
-      if (problems.full) return problems.stop();
-      if (!v.apiKey((apiKeys as Record<string, unknown>)[id])) schemaProblems(v.apiKey.errors ?? [], pointer('apiKeys', id), data, problems);
+      if (problems.full) return stopped(outcome, problems);
+      if (v.apiKey((apiKeys as Record<string, unknown>)[id])) continue;
+      outcome.badKeys.add(id);
+      schemaProblems(v.apiKey.errors ?? [], pointer('apiKeys', id), data, problems);
     }
   }
   const list = own('vclusters');
   if (Array.isArray(list)) {
     for (let i = 0; i < list.length; i++) {
-      if (problems.full) return problems.stop();
-      if (!v.vcluster(list[i])) schemaProblems(v.vcluster.errors ?? [], pointer('vclusters', i), data, problems);
+      if (problems.full) return stopped(outcome, problems);
+      if (v.vcluster(list[i])) continue;
+      outcome.badVClusters.add(i);
+      schemaProblems(v.vcluster.errors ?? [], pointer('vclusters', i), data, problems);
     }
   }
+  return outcome;
+}
+
+/** What the schema check found wrong, so that the semantic checks can still run on the rest. */
+interface SchemaOutcome {
+  /** False when the top level (platform, defaults, argocd, flux, the shape of the lists) is wrong, beyond unknown fields. */
+  readonly rootOk: boolean;
+  /** Access key ids whose id or entry the schema refused. */
+  readonly badKeys: Set<string>;
+  /** Indexes of the vClusters the schema refused. */
+  readonly badVClusters: Set<number>;
+}
+
+function stopped(outcome: SchemaOutcome, problems: Problems): SchemaOutcome {
+  problems.stop();
+  return outcome;
 }
 
 /** Turns ajv errors into problems; `prefix` is the instance path of the data that was checked. */
@@ -1282,9 +1307,11 @@ function loadYaml(text: string, display: string, subject: string): { data: unkno
 }
 
 function validateAndNormalize(data: unknown, problems: Problems, file: string, display: string, options: FleetLoadOptions): Fleet {
-  checkSchema(data, problems);
-  problems.throwIfAny();
-  const fleet = normalize(data as RawFleet, file, display, options, problems);
+  const schema = checkSchema(data, problems);
+  // The semantic checks read the top level, so they need it valid; entries the schema refused are
+  // left out of them, so one run reports the problems of every other entry too.
+  if (!schema.rootOk || problems.full) problems.throwIfAny();
+  const fleet = normalize(data as RawFleet, file, display, options, problems, schema);
   problems.throwIfAny();
   return fleet;
 }
@@ -1305,7 +1332,7 @@ function hostOf(value: string, segments: Segment[], problems: Problems): string 
   return result.host;
 }
 
-function normalize(raw: RawFleet, file: string, display: string, options: FleetLoadOptions, problems: Problems): Fleet {
+function normalize(raw: RawFleet, file: string, display: string, options: FleetLoadOptions, problems: Problems, schema: SchemaOutcome): Fleet {
   const env = options.env ?? process.env;
   const readFile = options.readFile ?? defaultReadFile;
   const baseDir = path.dirname(path.resolve(file));
@@ -1392,6 +1419,7 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
   const keys = new Map<string, FleetApiKey>();
   const keyIds = Object.keys(raw.apiKeys);
   for (const id of keyIds) {
+    if (schema.badKeys.has(id)) continue;
     const k = raw.apiKeys[id]!;
     const at = (...rest: Segment[]): Segment[] => ['apiKeys', id, ...rest];
     const secretName = k.secretName ?? DEFAULT_SECRET_NAME;
@@ -1442,6 +1470,13 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
           value: showValue(variable),
           allowed: `export ${variable}=<access key> before synthesizing, or another source (externalSecret, sealed)`,
         });
+      } else if (/[\s\u0000-\u001f\u007f]/.test(value)) {
+        // Described, never shown: the value is the access key.
+        problems.add(at('plaintextFromEnv', 'variable'), {
+          message: `the access key in environment variable ${variable} contains whitespace or control characters (a stray newline from a file or echo?)`,
+          value: showValue(variable),
+          allowed: `an access key without whitespace, e.g. export ${variable}="$(tr -d '[:space:]' < key.txt)"`,
+        });
       }
       source = { type: 'plaintextFromEnv', variable };
     } else {
@@ -1481,7 +1516,7 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
   // Defaults, checked once where they are written.
   const defaults = raw.defaults ?? {};
   const defaultVersionOk = defaults.chartVersion === undefined || checkChartVersion(defaults.chartVersion, ['defaults', 'chartVersion'], problems);
-  const defaultKeyOk = defaults.apiKey === undefined || checkKeyReference(defaults.apiKey, ['defaults', 'apiKey'], keys, problems);
+  const defaultKeyOk = defaults.apiKey === undefined || checkKeyReference(defaults.apiKey, ['defaults', 'apiKey'], keys, problems, schema.badKeys);
 
   // vClusters.
   const vclusters: FleetVCluster[] = [];
@@ -1490,9 +1525,12 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
   const byApplication = new Map<string, number>();
   const byHelmRelease = new Map<string, number>();
   const byRbacName = new Map<string, number>();
+  const namespaceOf = new Map<number, string>();
   raw.vclusters.forEach((v, i) => {
+    if (schema.badVClusters.has(i)) return;
     const at = (...rest: Segment[]): Segment[] => ['vclusters', i, ...rest];
     const namespace = v.namespace ?? v.name;
+    namespaceOf.set(i, namespace);
 
     let chartVersion = v.chartVersion ?? defaults.chartVersion;
     let versionOk: boolean;
@@ -1511,7 +1549,7 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
         message: 'missing apiKey: set it here or in defaults.apiKey',
         allowed: keyIds.length > 0 ? keyIds.join(', ') : 'an id declared under apiKeys',
       });
-    } else if (v.apiKey !== undefined ? checkKeyReference(v.apiKey, at('apiKey'), keys, problems) : defaultKeyOk) {
+    } else if (v.apiKey !== undefined ? checkKeyReference(v.apiKey, at('apiKey'), keys, problems, schema.badKeys) : defaultKeyOk) {
       key = keys.get(apiKey);
       const list = consumers.get(apiKey) ?? [];
       list.push(i);
@@ -1631,9 +1669,17 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
     });
   });
 
-  // Pinned keys serve exactly one vCluster.
+  // Pinned keys serve exactly one vCluster; a fanned-out key needs at least one (an empty `In`
+  // selector is invalid). Vclusters the schema refused may be its users: then nothing is said.
   for (const [id, key] of keys) {
     const users = consumers.get(id) ?? [];
+    if (key.fanOut !== undefined && users.length === 0 && schema.badVClusters.size === 0) {
+      problems.add(['apiKeys', id, 'fanOut'], {
+        message: 'a fanned-out key places its Secret in the namespaces of the vClusters using it, but no vCluster uses this key',
+        value: showValue(key.fanOut),
+        allowed: 'a vCluster with apiKey: ' + id + ' (or defaults.apiKey), or remove the key',
+      });
+    }
     if (key.instanceName !== undefined && users.length > 1) {
       const listed = users.slice(0, 3).map((i) => problems.ref(['vclusters', i])).join(', ');
       problems.add(['apiKeys', id, 'instanceName'], {
@@ -1650,7 +1696,7 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
     const existing = key.source.type === 'existing';
     const namespaces =
       key.fanOut === 'clusterExternalSecret'
-        ? [...new Set((consumers.get(id) ?? []).map((i) => vclusters[i]!.namespace))].sort()
+        ? [...new Set((consumers.get(id) ?? []).map((i) => namespaceOf.get(i)!))].sort()
         : [key.namespace];
     for (const ns of namespaces) {
       const secretId = `${ns}/${key.secretName}`;
@@ -1691,8 +1737,10 @@ function checkChartVersion(value: string, segments: Segment[], problems: Problem
   return true;
 }
 
-function checkKeyReference(id: string, segments: Segment[], keys: ReadonlyMap<string, FleetApiKey>, problems: Problems): boolean {
+function checkKeyReference(id: string, segments: Segment[], keys: ReadonlyMap<string, FleetApiKey>, problems: Problems, refused: ReadonlySet<string>): boolean {
   if (keys.has(id)) return true;
+  // Declared, but refused by the schema (and reported there).
+  if (refused.has(id)) return false;
   // Once the problem is only counted, nothing is worded: a fleet of 10,000 keys and 10,000 typos
   // would otherwise compare every typo with every key.
   if (problems.full) {

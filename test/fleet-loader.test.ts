@@ -227,6 +227,55 @@ describe('loadFleet: the bad-input corpus', () => {
   });
 });
 
+describe('loadFleet: schema and semantic problems in one run', () => {
+  const BASE = [
+    'platform:',
+    '  host: http://platform.example.com', // semantic: plain http
+    '  colour: blue', // schema: unknown field (does not stop the semantic checks)
+    'defaults:',
+    '  chartVersion: "0.36.1"',
+    'apiKeys:',
+    '  good:',
+    '    namespace: vcluster-platform',
+    '    existing: {}',
+    '  broken:',
+    '    namespace: Not_A_Namespace', // schema: the entry is left out of the semantic checks
+    '    existing: {}',
+    'vclusters:',
+    '  - name: a',
+    '    apiKey: good',
+    '  - name: a', // semantic: duplicate of vclusters[0]
+    '    apiKey: good',
+    '  - name: b',
+    '    apiKey: broken', // declared (though broken): no second problem
+    '  - name: c',
+    '    apiKey: missing', // semantic: undeclared
+    '  - name: D', // schema: the entry is left out of the semantic checks
+    '    apiKey: missing',
+    '',
+  ];
+
+  test('fails listing the problems of every kind together, none twice and none derived from a refused entry', () => {
+    const error = validationError(() => parseFleet(BASE.join('\n'), 'mixed.yaml'));
+    expect(error.problems.map((p) => `${p.line}:${p.column} ${p.path}`)).toEqual([
+      '2:9 platform.host',
+      '3:3 platform.colour',
+      '11:16 apiKeys.broken.namespace',
+      '16:11 vclusters[1].name',
+      '21:13 vclusters[3].apiKey',
+      '22:11 vclusters[4].name',
+    ]);
+    expect(error.problems[3]!.message).toContain('duplicate vCluster');
+    expect(error.problems[4]!.message).toContain('not declared');
+  });
+
+  test('fails with only the schema problems when the top level itself is wrong (the semantic checks need it)', () => {
+    const text = BASE.join('\n').replace('  chartVersion: "0.36.1"', '  chartVersion: 36');
+    const error = validationError(() => parseFleet(text, 'mixed.yaml'));
+    expect(error.problems.map((p) => p.path)).toEqual(['platform.colour', 'defaults.chartVersion', 'apiKeys.broken.namespace', 'vclusters[4].name']);
+  });
+});
+
 describe('loadFleet: huge and hostile inputs (generated, not committed)', () => {
   let dir: string;
   beforeAll(() => {
@@ -454,6 +503,14 @@ describe('loadFleet: secrets stay out of messages', () => {
     // THEN
     expect(error.message).toContain('environment variable EMPTY_KEY is empty');
     expect(error.message).toContain('vclusters[0].chartVersion: is not a semantic version');
+    for (let i = 0; i + 8 <= FAKE_KEY.length; i++) expect(error.message).not.toContain(FAKE_KEY.slice(i, i + 8));
+  });
+
+  test('fails on a plaintextFromEnv value with a stray newline, at the fleet field, without showing it', () => {
+    const text = ['platform:', '  host: platform.example.com', 'apiKeys:', '  lab:', '    namespace: lab', '    plaintextFromEnv: { variable: LAB_PLATFORM_ACCESS_KEY, allowPlaintext: true }', 'vclusters:', '  - name: lab', '    apiKey: lab', '    chartVersion: "0.36.1"', ''].join('\n');
+    const error = validationError(() => parseFleet(text, 'lab.yaml', { env: { LAB_PLATFORM_ACCESS_KEY: `${FAKE_KEY}\n` } }));
+    expect(error.problems.map((p) => `${p.file}:${p.line} ${p.path}`)).toEqual(['lab.yaml:6 apiKeys.lab.plaintextFromEnv.variable']);
+    expect(error.message).toContain('contains whitespace or control characters');
     for (let i = 0; i + 8 <= FAKE_KEY.length; i++) expect(error.message).not.toContain(FAKE_KEY.slice(i, i + 8));
   });
 
