@@ -230,7 +230,9 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
         connection,
         name: vc.name,
         namespace: f.namespace ?? vc.namespace,
-        releaseName: vc.release,
+        // Always explicit (FACTS §4): when the fleet leaves it unset this is the name Flux would
+        // pick itself, so nothing changes, and the RBAC subject can never drift from it.
+        releaseName: vc.effectiveRelease,
         interval: f.interval,
         helmRepository: repository,
         valuesFrom: f.valuesFrom === 'configMap' ? FluxValuesSource.CONFIG_MAP : FluxValuesSource.INLINE,

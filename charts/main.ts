@@ -5,7 +5,7 @@ import { ValidationError } from '../src/errors';
 import { loadFleet } from '../src/fleet-loader';
 import { writeTreeAtomically } from '../src/output-writer';
 import { synthesizeFleet } from './fleet-app';
-import { escapeForHelm, isHelmChartVersion, renderHelmChart } from './helm';
+import { escapeForHelm, inHelmChart, isHelmChartVersion, renderHelmChart, renderNotes } from './helm';
 import { layoutTree } from './layout';
 
 /** Streams and environment of one run, injectable for tests. */
@@ -107,14 +107,17 @@ export function run(argv: readonly string[], io: RunIo): number {
     const cliOut = io.env.CDK8S_OUTDIR;
     if (cliOut) {
       // `--format helm` makes the CLI point CDK8S_OUTDIR at the chart's templates/ folder; there a
-      // literal `{{` (the ExternalSecret template) must be escaped or Helm would execute it.
+      // literal `{{` (the ExternalSecret template) must be escaped or Helm would execute it, and,
+      // as in --helm-chart, Namespaces stay out (NOTES.txt lists them to create first).
       const helmTemplates = path.basename(cliOut) === 'templates';
       fs.mkdirSync(path.resolve(io.cwd, cliOut), { recursive: true });
       for (const folder of synthesis.folders) {
-        if (folder.objects.length === 0) continue;
-        const text = toYamlDocuments(folder.objects);
+        const objects = helmTemplates ? folder.objects.filter(inHelmChart) : folder.objects;
+        if (objects.length === 0) continue;
+        const text = toYamlDocuments(objects);
         fs.writeFileSync(path.resolve(io.cwd, cliOut, `${folder.name}.k8s.yaml`), helmTemplates ? escapeForHelm(text) : text);
       }
+      if (helmTemplates) fs.writeFileSync(path.resolve(io.cwd, cliOut, 'NOTES.txt'), renderNotes(synthesis.folders));
     }
     if (helmFiles && options.helmChart !== undefined) {
       const helm = writeTreeAtomically(path.resolve(io.cwd, options.helmChart), helmFiles);

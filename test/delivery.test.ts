@@ -308,8 +308,8 @@ describe('delivery modes', () => {
     ] as const) {
       const hr = t.one('HelmRelease', name, 'flux-system');
       expect(hr.spec).toMatchObject({ targetNamespace: namespace, storageNamespace: namespace });
-      expect(hr.spec.releaseName).toBeUndefined();
-      expect(fluxReleaseOf(hr)).toBe(release);
+      expect(hr.spec.releaseName).toBe(release);
+      expect(fluxReleaseOf({ ...hr, spec: { ...hr.spec, releaseName: undefined } })).toBe(release);
       expect(hr.spec.values).toEqual(t.values(namespace, release));
     }
     // A vCluster in flux.namespace itself needs neither.
@@ -501,7 +501,10 @@ describe('release names and the RBAC subject (FACTS §4)', () => {
       expect(app.spec.destination.namespace).toBe(c.namespace);
     }
     if (hr) {
-      expect(fluxReleaseOf(hr)).toBe(c.release);
+      // Always explicit (FACTS §4 advises it) ...
+      expect(hr.spec.releaseName).toBe(c.release);
+      // ... and where the fleet left it unset, exactly what Flux would have picked without it.
+      if (c.label.startsWith('Flux default') || c.label.includes('(Flux with')) expect(fluxReleaseOf({ ...hr, spec: { ...hr.spec, releaseName: undefined } })).toBe(c.release);
       if (hr.metadata.namespace !== c.namespace) expect(hr.spec).toMatchObject({ targetNamespace: c.namespace, storageNamespace: c.namespace });
       else expect([hr.spec.targetNamespace, hr.spec.storageNamespace]).toEqual([undefined, undefined]);
     }
