@@ -7,6 +7,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/support/quiet-warnings.ts'],
   maxWorkers: 2,
   testTimeout: 60000,
 };

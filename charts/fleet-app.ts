@@ -129,6 +129,8 @@ function objectsOf(chart: Chart): OutputObject[] {
  */
 function folderChart(apps: App[], name: string): Chart {
   const app = new App({ outdir: 'cdk8s.out' });
+  // The CLI prints the collected warnings itself, once, after writing the tree.
+  Warnings.silence(app);
   apps.push(app);
   return new Chart(app, name, { disableResourceNameHashes: true });
 }

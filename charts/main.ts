@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { toYamlDocuments } from '../src/yaml-emit';
-import { ValidationError } from '../src/errors';
+import { showValue, ValidationError } from '../src/errors';
 import { loadFleet } from '../src/fleet-loader';
 import { writeTreeAtomically } from '../src/output-writer';
 import { synthesizeFleet } from './fleet-app';
@@ -58,7 +58,7 @@ function parseArgs(argv: readonly string[]): { options: Options; problems: strin
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const set = valued[flag];
     if (!set) {
-      problems.push(`unknown option ${JSON.stringify(arg)} (allowed: ${Object.keys(valued).join(', ')}, --help)`);
+      problems.push(`unknown option ${showValue(arg)} (allowed: ${Object.keys(valued).join(', ')}, --help)`);
       continue;
     }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
@@ -67,10 +67,10 @@ function parseArgs(argv: readonly string[]): { options: Options; problems: strin
   }
   if (options.helmChart !== undefined && options.chartVersion === undefined) problems.push('--helm-chart needs --chart-version (a semantic version such as 1.0.0)');
   if (options.chartVersion !== undefined && !isHelmChartVersion(options.chartVersion)) {
-    problems.push(`--chart-version: not a semantic version; got ${JSON.stringify(options.chartVersion)} (allowed: e.g. 1.0.0)`);
+    problems.push(`--chart-version: not a semantic version; got ${showValue(options.chartVersion)} (allowed: e.g. 1.0.0)`);
   }
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.chartName)) {
-    problems.push(`--chart-name: not a valid chart name; got ${JSON.stringify(options.chartName)} (allowed: lowercase letters, digits and '-')`);
+    problems.push(`--chart-name: not a valid chart name; got ${showValue(options.chartName)} (allowed: lowercase letters, digits and '-')`);
   }
   return { options, problems };
 }

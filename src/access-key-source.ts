@@ -36,7 +36,8 @@ export interface ExternalSecretSourceOptions {
    */
   readonly remoteProperty?: string;
   /**
-   * How often the operator refreshes the Secret from the store.
+   * How often the operator refreshes the Secret from the store; `"0"` or `"0s"` fetches it once
+   * and never refreshes.
    * @default "1h"
    */
   readonly refreshInterval?: string;
@@ -68,7 +69,8 @@ export interface FromEnvSourceOptions extends PlaintextSourceOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+/** A Go duration; `0` (like `0s`) tells External Secrets to fetch once and never refresh. */
+const REFRESH_INTERVAL = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
@@ -97,7 +99,7 @@ export abstract class AccessKeySource {
    */
   public static fromEnv(variable: string, options: FromEnvSourceOptions): AccessKeySource {
     const env = options?.env ?? process.env;
-    return new PlaintextSource(() => ({ value: env[variable], variable }), `AccessKeySource.fromEnv(${JSON.stringify(variable)})`, options);
+    return new PlaintextSource(() => ({ value: env[variable], variable }), `AccessKeySource.fromEnv(${showValue(variable)})`, options);
   }
 
   /** Which kind of source this is. */
@@ -139,8 +141,8 @@ export class ExternalSecretSource extends AccessKeySource {
     if (this.remoteProperty !== undefined && (typeof this.remoteProperty !== 'string' || this.remoteProperty.trim() === '' || /[\r\n]/.test(this.remoteProperty))) {
       problems.push({ path: `${path}.remoteProperty`, message: 'must be a non-empty property name when given', value: showValue(this.remoteProperty), allowed: 'a non-empty single-line string' });
     }
-    if (typeof this.refreshInterval !== 'string' || !DURATION.test(this.refreshInterval)) {
-      problems.push({ path: `${path}.refreshInterval`, message: 'not a duration', value: showValue(this.refreshInterval), allowed: 'a Go duration such as "1h", "30m" or "1h30m"' });
+    if (typeof this.refreshInterval !== 'string' || !REFRESH_INTERVAL.test(this.refreshInterval)) {
+      problems.push({ path: `${path}.refreshInterval`, message: 'not a duration', value: showValue(this.refreshInterval), allowed: 'a Go duration such as "1h", "30m" or "1h30m", or "0" to fetch once' });
     }
     return problems;
   }

@@ -19,7 +19,32 @@ export interface Problem {
   readonly column?: number;
 }
 
-/** Renders a value for an error message: JSON-quoted and shortened, so hostile strings stay on one line. */
+/**
+ * Characters a terminal draws misleadingly or not at all: controls (C0, DEL, C1), format
+ * characters (zero-width, bidirectional overrides and isolates, BOM, tags...) and the line and
+ * paragraph separators U+2028/U+2029. JSON.stringify escapes only C0 controls.
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/** `\uXXXX` for every UTF-16 unit of `ch` (a surrogate pair for astral characters, as JSON has it). */
+function unicodeEscape(ch: string): string {
+  let out = '';
+  for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+}
+
+/**
+ * Escapes the characters of `text` that could make terminal output misleading (see `UNSAFE`) as
+ * `\uXXXX`, leaving everything else as is. For user text embedded in a message without quotes.
+ */
+export function escapeUnsafe(text: string): string {
+  return text.replace(UNSAFE, unicodeEscape);
+}
+
+/**
+ * Renders a value for an error message: JSON-quoted, with controls, format characters and line
+ * separators escaped, and shortened, so hostile strings stay on one line and show what they hold.
+ */
 export function showValue(value: unknown): string {
   let text: string;
   try {
@@ -27,7 +52,15 @@ export function showValue(value: unknown): string {
   } catch {
     text = String(value);
   }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  text = escapeUnsafe(text);
+  if (text.length <= 80) return text;
+  // Cut between whole characters and whole escapes, never inside an escape such as `\u202e` or a surrogate pair.
+  let cut = '';
+  for (const unit of text.match(/\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\[\s\S]|[\s\S]/gu)!) {
+    if (cut.length + unit.length > 77) break;
+    cut += unit;
+  }
+  return `${cut}...`;
 }
 
 /** Formats one problem as `file:line:column: path: message; got VALUE (allowed: ...)`. */

@@ -47,7 +47,7 @@ export function platformRbacNameProblems(release: string, releaseNamespace: stri
     if (!isDns1123Subdomain(name)) {
       problems.push({
         path,
-        message: `the vCluster chart names the platform ${kind} ${JSON.stringify(name)} (vc-<release>-v-<namespace>-platform-role${kind === 'RoleBinding' ? '-binding' : ''}, cut to 63 characters, one trailing '-' removed), which is not a valid object name: release ${JSON.stringify(release)} in namespace ${JSON.stringify(releaseNamespace)} puts a '--' at the cut`,
+        message: `the vCluster chart names the platform ${kind} ${showValue(name)} (vc-<release>-v-<namespace>-platform-role${kind === 'RoleBinding' ? '-binding' : ''}, cut to 63 characters, one trailing '-' removed), which is not a valid object name: release ${showValue(release)} in namespace ${showValue(releaseNamespace)} puts a '--' at the cut`,
         value: showValue(release),
         allowed: "a release or namespace whose 63-character cut does not end in '-'",
       });

@@ -1,5 +1,5 @@
 import { constants, createCipheriv, createHash, KeyObject, publicEncrypt, randomBytes, X509Certificate } from 'crypto';
-import { Problem, ProblemCollector, showValue, ValidationError } from './errors';
+import { escapeUnsafe, Problem, ProblemCollector, showValue, ValidationError } from './errors';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, isDns1123Label, isDns1123Subdomain } from './names';
 import { SealedSecretScope, sealingLabel } from './sealed-secret-scope';
 
@@ -124,10 +124,10 @@ function inspectCertificate(pem: unknown, now: Date): { problems: Problem[]; cer
   const validTo = new Date(cert.validTo);
   const warnings: string[] = [];
   if (Number.isNaN(validTo.getTime())) {
-    warnings.push(`the certificate's expiry date ${JSON.stringify(cert.validTo)} could not be read`);
+    warnings.push(`the certificate's expiry date ${showValue(cert.validTo)} could not be read`);
   } else if (validTo.getTime() < now.getTime()) {
     warnings.push(
-      `the certificate (${cert.subject.replace(/\n/g, ', ')}) expired on ${validTo.toISOString()}; the controller may have rotated to a newer key: fetch its current certificate with kubeseal --fetch-cert`,
+      `the certificate (${escapeUnsafe(cert.subject.replace(/\n/g, ', '))}) expired on ${validTo.toISOString()}; the controller may have rotated to a newer key: fetch its current certificate with kubeseal --fetch-cert`,
     );
   }
   return {

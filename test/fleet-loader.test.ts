@@ -179,6 +179,25 @@ describe('loadFleet: valid fleets', () => {
     expect(parseFleet(anchored, 'a.yaml')).toEqual(parseFleet(plain, 'a.yaml'));
   });
 
+  test.each([
+    ['0', true],
+    ['0s', true],
+    ['1h30m', true],
+    ['00', false],
+    ['1d', false],
+  ])('externalSecret refreshInterval %p (External Secrets reads "0" as fetch once): accepted = %p', (interval, accepted) => {
+    // GIVEN
+    const text = generatedFleet(1).replace('      remoteRef: { key: platform/vcluster-api-key }', `      remoteRef: { key: platform/vcluster-api-key }\n      refreshInterval: "${interval}"`);
+    expect(text).toContain(`refreshInterval: "${interval}"`);
+
+    // WHEN / THEN
+    if (accepted) {
+      expect(parseFleet(text, 'a.yaml').apiKeys[0]!.source).toMatchObject({ type: 'externalSecret', refreshInterval: interval });
+    } else {
+      expect(validationError(() => parseFleet(text, 'a.yaml')).problems.map((p) => p.path)).toEqual(['apiKeys.shared.externalSecret.refreshInterval']);
+    }
+  });
+
   test('a 10,000-vCluster fleet loads completely (and not in quadratic time)', () => {
     for (const dedicated of [false, true]) {
       const text = generatedFleet(10_000, dedicated);

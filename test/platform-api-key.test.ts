@@ -67,6 +67,13 @@ function base64(text: string): string {
 // ---------------------------------------------------------------------------------------------
 
 describe('AccessKeySource.externalSecret', () => {
+  test.each(['0', '0s'])('refreshInterval %p (External Secrets fetches once, never refreshes) is accepted and passed through', (refreshInterval) => {
+    const { objects } = synth((chart) => {
+      new PlatformApiKey(chart, 'key', keyProps({ source: AccessKeySource.externalSecret({ storeName: 'vault', remoteKey: 'k', refreshInterval }) }));
+    });
+    expect((objects[0]!.spec as Json).refreshInterval).toBe(refreshInterval);
+  });
+
   test.each([
     {
       name: 'ClusterSecretStore by default, whole remote value, refresh 1h',
@@ -553,6 +560,7 @@ describe('fails on invalid input', () => {
     ['remote property', { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', remoteProperty: '' }) }, 'source.remoteProperty', '""', /non-empty property/],
     ['refresh interval "1 hour"', { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', refreshInterval: '1 hour' }) }, 'source.refreshInterval', '"1 hour"', /not a duration/],
     ['refresh interval "1d"', { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', refreshInterval: '1d' }) }, 'source.refreshInterval', '"1d"', /not a duration/],
+    ['refresh interval "00"', { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', refreshInterval: '00' }) }, 'source.refreshInterval', '"00"', /not a duration/],
     ['sealed value not base64', { source: AccessKeySource.sealed({ encryptedAccessKey: `${SEALED_VALUE.slice(0, -8)}!!!!!!!!` }) }, 'source.encryptedAccessKey', `${SEALED_VALUE.length} characters`, /not a sealed value/],
     ['sealed value too short', { source: AccessKeySource.sealed({ encryptedAccessKey: sealedShort }) }, 'source.encryptedAccessKey', `${sealedShort.length} characters`, /not a sealed value/],
     ['sealing scope', { source: AccessKeySource.sealed({ encryptedAccessKey: SEALED_VALUE, scope: 'global' as SealedSecretScope }) }, 'source.scope', '"global"', /unknown sealing scope/],

@@ -4,13 +4,15 @@
  * modes, both chart eras), synthesizes it in-process through `run()`, and checks the output
  * against oracles written here from ../shared/FACTS.md, not from src/.
  *
- * Generated fleets are valid by construction. Where the loader has a documented semantic rule
- * (duplicate vCluster / Application / HelmRelease, release names over 53 characters, two keys
- * writing one Secret, a pinned key serving one vCluster, a fan-out key needing a consumer) the
- * generator steers around it. It also steers around three BUGS, shown by the failing tests in
- * test/cli.test.ts ("known bugs: objects that collide or are invalid in the output"): RBAC names
- * that agree in their first 63 characters, RBAC names that end in '-' (a '--' at the cut), and two
- * fanned-out keys with one Secret name.
+ * Generated fleets are valid by construction: the generator steers around every documented rule
+ * the loader enforces (README "Fleet file reference", "Shared and dedicated keys", "RBAC: static
+ * or chart"): one Application / HelmRelease per name and one vCluster per namespace + release;
+ * release names of at most 53 characters; two keys never write one Secret (a fanned-out key
+ * writes one per consuming namespace; its ClusterExternalSecret is named
+ * `<namespace>.<secretName>`); a pinned key (instanceName) serves one vCluster; a fan-out key
+ * has a consumer; and, for a vCluster whose key sits in another namespace, the chart's RBAC names
+ * (vc-<release>-v-<namespace>-platform-role[-binding], cut to 63 characters) neither agree with
+ * another vCluster's nor end in '-' after the cut.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
