@@ -77,7 +77,9 @@ export function formatProblem(problem: Problem): string {
   let text = `${where}${problem.path}: ${problem.message}`;
   if (problem.value !== undefined) text += `; got ${problem.value}`;
   if (problem.allowed !== undefined) text += ` (allowed: ${problem.allowed})`;
-  return text;
+  // Messages quote text the library did not write (file names, YAML parser messages, anchor
+  // names): escaping here keeps every one of them on one line and readable.
+  return escapeUnsafe(text);
 }
 
 /** Thrown when input is invalid; carries every problem found, not just the first. */
@@ -87,7 +89,7 @@ export class ValidationError extends Error {
 
   constructor(subject: string, problems: readonly Problem[]) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super(`${subject}: ${count}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+    super(`${escapeUnsafe(subject)}: ${count}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
     this.name = 'ValidationError';
     this.problems = problems;
   }

@@ -17,6 +17,7 @@ import {
   RbacModeName,
 } from './fleet-types';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, fluxDefaultReleaseName, isDns1123Label, isDns1123Subdomain } from './names';
+import { clusterExternalSecretName } from './platform-api-key';
 import { platformRbacNames } from './platform-api-key-rbac';
 import { normalizePlatformHost, validateCertificateAuthorityData } from './platform-host';
 import { SealedSecretScope, sealingLabel } from './sealed-secret-scope';
@@ -224,6 +225,7 @@ const RULES = new Map<unknown, Rule>([
   [defs.keyId, { what: 'not a valid key id (a DNS-1123 label)', allowed: DNS1123_LABEL_RULE, dns: true }],
   [defs.dnsSubdomain, { what: 'not a valid DNS-1123 subdomain', allowed: DNS1123_SUBDOMAIN_RULE, dns: true }],
   [defs.duration, { what: 'not a duration', allowed: 'a Go duration such as "10m", "1h" or "1h30m"' }],
+  [defs.refreshInterval, { what: 'not a refresh interval', allowed: 'a Go duration such as "30m", "1h" or "1h30m", or "0" (fetch once, never refresh)' }],
   [defs.repoPath, { what: 'not a relative path inside the repository', allowed: "a relative path without '..', spaces or backslashes, e.g. \"dist\" or \"./dist\"" }],
   [defs.apiKey.properties!.rotation, { what: 'not a valid rotation token (it becomes an annotation value)', allowed: "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"2026-11\"" }],
   [defs.sealed.properties!.certificateSha256, { what: 'not a SHA-256 fingerprint', allowed: '64 lowercase hex characters, as `npm run seal -- --format fleet` prints them' }],
@@ -1272,6 +1274,16 @@ function loadYaml(text: string, display: string, subject: string): { data: unkno
     problems.throwIfAny();
   }
 
+  for (const [alias, target] of aliases) {
+    if (target !== undefined) continue;
+    problems.push({
+      ...locator.offset(alias.range?.[0] ?? 0),
+      path: '(yaml)',
+      message: `YAML alias *${alias.source} has no anchor &${alias.source} before it (an anchor must come before its aliases)`,
+    });
+  }
+  problems.throwIfAny();
+
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -1692,8 +1704,24 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
 
   // Two keys must not write the same Secret (a fanned-out key writes one per using namespace).
   const secrets = new Map<string, { id: string; existing: boolean }>();
+  const fanOutObjects = new Map<string, string>();
   for (const [id, key] of keys) {
     const existing = key.source.type === 'existing';
+    if (key.fanOut === 'clusterExternalSecret') {
+      // The cluster-scoped ClusterExternalSecret is named after the key's namespace and secretName,
+      // so two such keys with both equal are one object, whatever namespaces they fan out into.
+      const name = clusterExternalSecretName(key.namespace, key.secretName);
+      const other = fanOutObjects.get(name);
+      if (other === undefined) {
+        fanOutObjects.set(name, id);
+      } else {
+        problems.add(raw.apiKeys[id]!.secretName !== undefined ? ['apiKeys', id, 'secretName'] : ['apiKeys', id], {
+          message: `key ${quoteName(id)} is fanned out by ClusterExternalSecret ${name}, which key ${quoteName(other)} at ${problems.ref(['apiKeys', other])} writes too; the one applied last would replace the other`,
+          value: showValue(key.secretName),
+          allowed: 'a distinct namespace or secretName per fanned-out key, or one key shared by the vClusters',
+        });
+      }
+    }
     const namespaces =
       key.fanOut === 'clusterExternalSecret'
         ? [...new Set((consumers.get(id) ?? []).map((i) => namespaceOf.get(i)!))].sort()

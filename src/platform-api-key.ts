@@ -8,6 +8,7 @@ import {
 } from './access-key-source';
 import { Problem, ProblemCollector, showValue } from './errors';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, isDns1123Label, isDns1123Subdomain } from './names';
+import { objectClaims } from './object-claims';
 import { normalizePlatformHost, validateCertificateAuthorityData } from './platform-host';
 import { SealedSecretScope } from './sealed-secret-scope';
 import { Warnings } from './warnings';
@@ -47,7 +48,7 @@ export interface IPlatformApiKey {
   /** Namespace in which a vCluster in `vclusterNamespace` finds the Secret. */
   secretNamespaceFor(vclusterNamespace: string): string;
   /** Records that a vCluster uses this key; returns a problem when the key cannot be shared. @internal */
-  _addConsumer(description: string, vclusterNamespace: string, path: string): Problem | undefined;
+  _addConsumer(description: string, vclusterNamespace: string, path: string): Problem[];
 }
 
 /** Props for `PlatformApiKey`. */
@@ -162,7 +163,7 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
       namespace,
       ...(rotation !== undefined ? { rotation } : {}),
       secretNamespaceFor: () => namespace,
-      _addConsumer: () => undefined,
+      _addConsumer: () => [],
     };
   }
 
@@ -229,6 +230,23 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
         problems.add({ path: 'secretName', message: `the ClusterExternalSecret name ${name.length > 80 ? `${name.slice(0, 77)}...` : name} (<namespace>.<secretName>) is ${name.length} characters, more than 253`, value: showValue(secretName), allowed: `a secretName of at most ${252 - props.namespace.length} characters with this namespace` });
       }
     }
+    if (problems.problems.length === 0) {
+      // Two keys writing one Secret (or one ClusterExternalSecret) overwrite each other on the cluster.
+      const claims = objectClaims(this);
+      const claim =
+        fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET ? `ClusterExternalSecret ${clusterExternalSecretName(props.namespace, secretName)}` : `Secret ${props.namespace}/${secretName}`;
+      const owner = claims.get(claim);
+      if (owner !== undefined) {
+        problems.add({
+          path: 'secretName',
+          message: `${claim} is already written by ${owner} in this chart; the object applied last would replace the other`,
+          value: showValue(secretName),
+          allowed: 'a distinct namespace or secretName per key, or one key shared by the vClusters',
+        });
+      } else {
+        claims.set(claim, `PlatformApiKey ${this.node.path}`);
+      }
+    }
     problems.throwIfAny(`PlatformApiKey ${this.node.path}`);
 
     this.secretName = secretName;
@@ -276,18 +294,36 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
   }
 
   /** @internal */
-  public _addConsumer(description: string, vclusterNamespace: string, path: string): Problem | undefined {
+  public _addConsumer(description: string, vclusterNamespace: string, path: string): Problem[] {
+    const problems: Problem[] = [];
     this.consumers.push(description);
-    this.consumerNamespaces.add(vclusterNamespace);
     if (this.instanceName !== undefined && this.consumers.length > 1) {
-      return {
+      problems.push({
         path,
         message: `key ${this.namespace}/${this.secretName} is pinned to instance ${JSON.stringify(this.instanceName)} (instanceName) and is already used by ${this.consumers[0]}; a pinned key serves exactly one vCluster`,
         value: description,
         allowed: 'a dedicated key per vCluster, or a shared key without instanceName',
-      };
+      });
     }
-    return undefined;
+    if (this.fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET && !this.consumerNamespaces.has(vclusterNamespace)) {
+      // The fan-out writes the Secret into this vCluster's namespace, where another key may write it too.
+      const claims = objectClaims(this);
+      const claim = `Secret ${vclusterNamespace}/${this.secretName}`;
+      const me = `PlatformApiKey ${this.node.path}`;
+      const owner = claims.get(claim);
+      if (owner !== undefined && owner !== me) {
+        problems.push({
+          path,
+          message: `key ${this.namespace}/${this.secretName} is fanned out into namespace ${vclusterNamespace}, but ${claim} is already written by ${owner} in this chart; the object applied last would replace the other`,
+          value: description,
+          allowed: 'a key whose secretName is free in the vCluster namespace, or the key that already writes it',
+        });
+        return problems;
+      }
+      claims.set(claim, me);
+    }
+    this.consumerNamespaces.add(vclusterNamespace);
+    return problems;
   }
 }
 

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { CHART_VERSION_RULE, ValuesLayout, hasBrokenChartRbac, parseChartVersion, valuesLayoutFor } from './chart-version';
 import { ProblemCollector, showValue } from './errors';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, defaultServiceAccountName, isDns1123Label, isDns1123Subdomain } from './names';
+import { objectClaims } from './object-claims';
 import { IPlatformApiKey } from './platform-api-key';
 import { PlatformApiKeyRbac, platformRbacNameProblems, platformRbacNames } from './platform-api-key-rbac';
 import { RbacMode } from './rbac-mode';
@@ -98,14 +99,13 @@ export class VClusterPlatformConnection extends Construct {
     if (!props.apiKey || typeof props.apiKey._addConsumer !== 'function') {
       problems.add({ path: 'apiKey', message: 'must be a PlatformApiKey or PlatformApiKey.fromSecretName(...)', value: showValue(typeof props.apiKey), allowed: 'an IPlatformApiKey' });
     } else {
-      const clash = props.apiKey._addConsumer(`vCluster ${props.namespace}/${props.release}`, props.namespace, 'apiKey');
-      if (clash) problems.add(clash);
+      props.apiKey._addConsumer(`vCluster ${props.namespace}/${props.release}`, props.namespace, 'apiKey').forEach((p) => problems.add(p));
     }
     // The Role and RoleBinding (ours or the chart's) live in the key's namespace under names cut
     // at 63 characters, so two vClusters can end up with one name: the second would replace the first.
     if (problems.problems.length === 0 && props.apiKey.secretNamespaceFor(props.namespace) !== props.namespace) {
       platformRbacNameProblems(props.release, props.namespace).forEach((p) => problems.add(p));
-      const claims = rbacNameClaims(this);
+      const claims = objectClaims(this);
       const secretNamespace = props.apiKey.secretNamespaceFor(props.namespace);
       const { roleName, roleBindingName } = platformRbacNames(props.release, props.namespace);
       const me = `vCluster ${props.namespace}/${props.release}`;
@@ -171,19 +171,6 @@ export class VClusterPlatformConnection extends Construct {
   public get valuesYaml(): string {
     return VALUES_HEADER + toYaml(this.values);
   }
-}
-
-const RBAC_NAME_CLAIMS = new WeakMap<object, Map<string, string>>();
-
-/** Role and RoleBinding names already taken in this construct tree, with the vCluster holding each. */
-function rbacNameClaims(scope: Construct): Map<string, string> {
-  const root = scope.node.root;
-  let claims = RBAC_NAME_CLAIMS.get(root);
-  if (!claims) {
-    claims = new Map();
-    RBAC_NAME_CLAIMS.set(root, claims);
-  }
-  return claims;
 }
 
 /** Inputs of `renderConnectionValues`. */

@@ -285,6 +285,7 @@ const CHILD_CASES = [
   'yaml-tab-indent.yaml',
   'yaml-multiple-documents.yaml',
   'yaml-alias-bomb.yaml',
+  'yaml-alias-undefined.yaml',
   'unknown-field.yaml',
   'unknown-top-level-field.yaml',
   'many-problems.yaml',
@@ -332,6 +333,8 @@ describe('the bad-input corpus through the CLI', () => {
     for (const substring of expectedSubstrings(name)) expect(outcome.stderr).toContain(substring);
     expectProblemLines(outcome.stderr, display);
     expectNoStack(outcome.stderr);
+    // Hostile characters (bidirectional overrides, zero-width, controls) reach the terminal escaped.
+    expect(outcome.stderr.replace(/\n/g, '').match(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu) ?? []).toEqual([]);
     // Nothing written, nothing removed, nothing left beside it.
     expectSameTree(seeded, seededTree);
     expect(writerSiblings(seeded)).toEqual([]);

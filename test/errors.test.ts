@@ -1,4 +1,4 @@
-import { escapeUnsafe, formatProblem, showValue } from '../src/errors';
+import { escapeUnsafe, formatProblem, showValue, ValidationError } from '../src/errors';
 
 /** Characters that would make a terminal line lie or break: none may appear raw in a message. */
 const UNSAFE_RAW = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc01-\udc7f]/;
@@ -83,5 +83,17 @@ describe('formatProblem', () => {
     const text = formatProblem({ path: 'vclusters[0].namespace', message: 'not a valid namespace', value: showValue('team\u2028a\u202E'), allowed: 'a DNS-1123 label' });
     expect(text).toBe('vclusters[0].namespace: not a valid namespace; got "team\\u2028a\\u202e" (allowed: a DNS-1123 label)');
     expect(text.split(/\r\n|\r|\n|\u2028|\u2029/)).toHaveLength(1);
+  });
+
+  test('text the library did not write (file names, parser messages) is escaped too, once', () => {
+    // GIVEN a file name and a message carrying hidden characters, and a value already escaped
+    const problem = { file: 'fleet\u202e.yaml', line: 3, column: 12, path: '(yaml)', message: 'alias *a\u200bb\nhas no anchor', value: showValue('x\u202e') };
+    // WHEN it is formatted, alone and inside a ValidationError
+    const text = formatProblem(problem);
+    const error = new ValidationError('invalid fleet file fleet\u202e.yaml', [problem]);
+    // THEN nothing hidden reaches the terminal, and the value's escapes are not escaped twice
+    expect(text).toBe('fleet\\u202e.yaml:3:12: (yaml): alias *a\\u200bb\\u000ahas no anchor; got "x\\u202e"');
+    expect(UNSAFE_RAW.test(text)).toBe(false);
+    expect(error.message.split('\n')).toEqual(['invalid fleet file fleet\\u202e.yaml: 1 problem:', `  - ${text}`]);
   });
 });

@@ -664,4 +664,69 @@ describe('fails on invalid input', () => {
     expect(problems[0]!.message).toContain('vCluster team-a/team-a');
     expect(message).toMatch(/^VClusterPlatformConnection c\/team-b: 1 problem/);
   });
+
+  const FAN_OUT = { fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET };
+  test.each([
+    ['two keys writing one Secret', {}, {}, 'Secret vcluster-platform/vcluster-platform-api-key'],
+    ['two fanned-out keys with one ClusterExternalSecret name', FAN_OUT, { source: AccessKeySource.externalSecret({ storeName: 'vault', remoteKey: 'other/key' }) }, 'ClusterExternalSecret vcluster-platform.vcluster-platform-api-key'],
+  ])('fails on %s in one chart, naming the first owner', (_case, first, second, claim) => {
+    // GIVEN a key in a chart
+    const chart = new Chart(Testing.app(), 'c');
+    new PlatformApiKey(chart, 'first', keyProps(first));
+    // WHEN a second key with the same namespace and secretName joins the same chart
+    const { problems, message } = problemsOf(() => new PlatformApiKey(chart, 'second', keyProps({ ...first, ...second })));
+    // THEN it is refused at secretName, naming the object and the key that writes it
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ path: 'secretName', value: '"vcluster-platform-api-key"' });
+    expect(problems[0]!.message).toBe(`${claim} is already written by PlatformApiKey c/first in this chart; the object applied last would replace the other`);
+    expect(message).toMatch(/^PlatformApiKey c\/second: 1 problem/);
+  });
+
+  test('the same key in two charts (say staging and production) is fine: one manifest per cluster', () => {
+    const app = Testing.app();
+    for (const env of ['staging', 'production']) {
+      const chart = new Chart(app, env);
+      const key = new PlatformApiKey(chart, 'shared', keyProps({ fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET }));
+      new VClusterPlatformConnection(chart, 'team-a', { release: 'team-a', namespace: 'team-a', vclusterVersion: '0.36.1', apiKey: key });
+      new PlatformApiKey(chart, 'own', keyProps({ namespace: 'team-b' }));
+    }
+    const manifests = app.charts.map((c) => c.toJson());
+    expect(manifests.map((objects) => objects.map((o: K8sObject) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`))).toEqual([
+      ['ClusterExternalSecret /vcluster-platform.vcluster-platform-api-key', 'ExternalSecret team-b/vcluster-platform-api-key'],
+      ['ClusterExternalSecret /vcluster-platform.vcluster-platform-api-key', 'ExternalSecret team-b/vcluster-platform-api-key'],
+    ]);
+  });
+
+  test.each([
+    ['the fanned-out key first', true],
+    ['the namespace\'s own key first', false],
+  ])('fails on a fanned-out key and another key writing one Secret in a vCluster namespace (%s)', (_case, fanOutFirst) => {
+    // GIVEN a key fanned out into team-a, and a key of team-a's own with the same secretName
+    const chart = new Chart(Testing.app(), 'c');
+    const fanned = (): PlatformApiKey => new PlatformApiKey(chart, 'fanned', keyProps(FAN_OUT));
+    const own = (): PlatformApiKey => new PlatformApiKey(chart, 'own', keyProps({ namespace: 'team-a' }));
+    const connect = (key: PlatformApiKey): VClusterPlatformConnection =>
+      new VClusterPlatformConnection(chart, 'team-a', { release: 'team-a', namespace: 'team-a', vclusterVersion: '0.36.1', apiKey: key });
+    // WHEN both are declared, in either order
+    const { problems } = fanOutFirst
+      ? problemsOf(() => {
+          connect(fanned());
+          own();
+        })
+      : problemsOf(() => {
+          own();
+          connect(fanned());
+        });
+    // THEN the second one is refused, naming the Secret
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toBe(fanOutFirst ? 'secretName' : 'apiKey');
+    expect(problems[0]!.message).toContain(fanOutFirst ? 'Secret team-a/vcluster-platform-api-key is already written by PlatformApiKey c/fanned' : 'fanned out into namespace team-a, but Secret team-a/vcluster-platform-api-key is already written by PlatformApiKey c/own');
+  });
+
+  test('two vClusters of one namespace share a fanned-out key without a clash', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const key = new PlatformApiKey(chart, 'fanned', keyProps(FAN_OUT));
+    for (const release of ['one', 'two']) new VClusterPlatformConnection(chart, release, { release, namespace: 'team-a', vclusterVersion: '0.36.1', apiKey: key });
+    expect(chart.toJson().map((o: K8sObject) => o.kind)).toEqual(['ClusterExternalSecret']);
+  });
 });
