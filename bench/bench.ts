@@ -66,7 +66,11 @@ interface Config {
 }
 
 function positiveInts(text: string, name: string, allowZero = false): number[] {
-  const values = text.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const values = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   if (values.length === 0 || values.some((v) => !Number.isSafeInteger(v) || v < (allowZero ? 0 : 1))) {
     throw new Error(`${name} must be ${allowZero ? 'non-negative' : 'positive'} integers separated by commas; got ${JSON.stringify(text)}`);
   }
@@ -187,7 +191,9 @@ async function main(): Promise<void> {
       const f = floor(`floor-${i}`);
       result.ours.push(o);
       result.floor.push(f);
-      log(`  run ${i}/${runs}: ours ${fmt(o.seconds)} s (kernel ${fmt(o.kernelSeconds)} s) ${fmt(o.rssMb, 0)} MB, floor ${fmt(f.seconds)} s (kernel ${fmt(f.kernelSeconds)} s) ${fmt(f.rssMb, 0)} MB`);
+      log(
+        `  run ${i}/${runs}: ours ${fmt(o.seconds)} s (kernel ${fmt(o.kernelSeconds)} s) ${fmt(o.rssMb, 0)} MB, floor ${fmt(f.seconds)} s (kernel ${fmt(f.kernelSeconds)} s) ${fmt(f.rssMb, 0)} MB`,
+      );
     }
     results.push(result);
   }
@@ -251,7 +257,9 @@ function renderReport(
     const floor = median(r.floor.map((x) => x.seconds));
     const rss = Math.max(...r.ours.map((x) => x.rssMb));
     const kernel = `${fmt(median(r.ours.map((x) => x.kernelSeconds)))} / ${fmt(median(r.floor.map((x) => x.kernelSeconds)))}`;
-    lines.push(`| ${r.size.toLocaleString('en-US')} | ${r.files.toLocaleString('en-US')} | ${r.ours.length} | ${fmt(ours)} | ${fmt(rss, 0)} | ${fmt(floor)} | ${fmt(ours / floor)} | ${kernel} |`);
+    lines.push(
+      `| ${r.size.toLocaleString('en-US')} | ${r.files.toLocaleString('en-US')} | ${r.ours.length} | ${fmt(ours)} | ${fmt(rss, 0)} | ${fmt(floor)} | ${fmt(ours / floor)} | ${kernel} |`,
+    );
   }
   lines.push('', '| goal | measured | target | result |', '|---|---:|---:|---|');
 
@@ -304,9 +312,16 @@ function renderReport(
   if (phases) {
     const p = phases.phases;
     const parts = Object.entries(p).map(([k, v]) => `${k} ${fmt(v)} s`);
-    lines.push('', `Time split of one ${largest.size.toLocaleString('en-US')}-vCluster run (in process, informational): ${parts.join(', ')}; of which garbage collection ${fmt(phases.gcSeconds)} s.`);
+    lines.push(
+      '',
+      `Time split of one ${largest.size.toLocaleString('en-US')}-vCluster run (in process, informational): ${parts.join(', ')}; of which garbage collection ${fmt(phases.gcSeconds)} s.`,
+    );
   }
-  lines.push('', `Rerun: \`npm run bench\` (about 2 minutes here); quick: \`BENCH_SIZES=100,1000 BENCH_RUNS=1 npm run bench\`. Runs per size: ${config.sizes.map((s) => `${s}: ${config.runs.get(s)}`).join(', ')}.`, '');
+  lines.push(
+    '',
+    `Rerun: \`npm run bench\` (about 2 minutes here); quick: \`BENCH_SIZES=100,1000 BENCH_RUNS=1 npm run bench\`. Runs per size: ${config.sizes.map((s) => `${s}: ${config.runs.get(s)}`).join(', ')}.`,
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -74,7 +74,15 @@ export function generateFleetYaml(root: string, options: GeneratedFleetOptions):
         value = sealValue({ certificate: cert, namespace, name: 'vcluster-platform-api-key', scope: SealedSecretScope.STRICT, plaintext: `DEMO-ONLY-not-a-real-key-${i}` });
         sealed.set(namespace, value);
       }
-      out.push(`  ${keyId}:`, `    namespace: ${namespace}`, `    instanceName: ${name}`, '    sealed:', '      scope: strict', `      sealedFor: ${namespace}/vcluster-platform-api-key`, `      encryptedAccessKey: ${value}`);
+      out.push(
+        `  ${keyId}:`,
+        `    namespace: ${namespace}`,
+        `    instanceName: ${name}`,
+        '    sealed:',
+        '      scope: strict',
+        `      sealedFor: ${namespace}/vcluster-platform-api-key`,
+        `      encryptedAccessKey: ${value}`,
+      );
       lines.push(`    apiKey: ${keyId}`);
     } else if (i % 97 === 1) {
       lines.push('    apiKey: existing');

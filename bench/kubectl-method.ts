@@ -45,7 +45,12 @@ export function manualCommands(fleet: Fleet, sample: number): ManualCommands[] {
         {
           file: `${base}.secret.yaml`,
           args: [
-            'create', 'secret', 'generic', key.secretName, '-n', secretNamespace,
+            'create',
+            'secret',
+            'generic',
+            key.secretName,
+            '-n',
+            secretNamespace,
             '--from-literal=accessKey=PASTE-THE-ACCESS-KEY-HERE',
             `--from-literal=host=${key.host}`,
             `--from-literal=project=${key.project ?? 'default'}`,
@@ -83,9 +88,20 @@ function discoveryServer(): http.Server {
   const rbac = 'rbac.authorization.k8s.io/v1';
   const bodies: Record<string, object> = {
     '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] },
-    '/apis': { kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'rbac.authorization.k8s.io', versions: [{ groupVersion: rbac, version: 'v1' }], preferredVersion: { groupVersion: rbac, version: 'v1' } }] },
-    '/api/v1': resources('v1', [['secrets', 'secret', 'Secret'], ['serviceaccounts', 'serviceaccount', 'ServiceAccount'], ['namespaces', 'namespace', 'Namespace']]),
-    [`/apis/${rbac}`]: resources(rbac, [['roles', 'role', 'Role'], ['rolebindings', 'rolebinding', 'RoleBinding']]),
+    '/apis': {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [{ name: 'rbac.authorization.k8s.io', versions: [{ groupVersion: rbac, version: 'v1' }], preferredVersion: { groupVersion: rbac, version: 'v1' } }],
+    },
+    '/api/v1': resources('v1', [
+      ['secrets', 'secret', 'Secret'],
+      ['serviceaccounts', 'serviceaccount', 'ServiceAccount'],
+      ['namespaces', 'namespace', 'Namespace'],
+    ]),
+    [`/apis/${rbac}`]: resources(rbac, [
+      ['roles', 'role', 'Role'],
+      ['rolebindings', 'rolebinding', 'RoleBinding'],
+    ]),
   };
   return http.createServer((req, res) => {
     const body = bodies[(req.url ?? '').split('?')[0]!];

@@ -95,10 +95,7 @@ function namespaceSection(folders: readonly OutputFolder[]): string[] {
     'objects and never a namespace.',
   );
   if (folders.some((f) => f.objects.some((o) => o.kind === 'HelmRelease' || o.kind === 'Kustomization'))) {
-    lines.push(
-      'It can still remove vClusters: Flux uninstalls the vCluster of a deleted HelmRelease, also of one',
-      'a deleted Kustomization (prune: true) had applied.',
-    );
+    lines.push('It can still remove vClusters: Flux uninstalls the vCluster of a deleted HelmRelease, also of one', 'a deleted Kustomization (prune: true) had applied.');
   }
   return lines;
 }

@@ -94,9 +94,8 @@ export function run(argv: readonly string[], io: RunIo): number {
     const fleet = loadFleet(path.resolve(io.cwd, fleetFile), { env: io.env, displayPath: fleetFile });
     const synthesis = synthesizeFleet(fleet, io.env);
     const files = layoutTree(synthesis.folders, synthesis.valuesFiles, { rootFolders: synthesis.rootFolders, source: fleetFile });
-    const helmFiles = options.helmChart !== undefined
-      ? renderHelmChart(synthesis.folders, { name: options.chartName, version: options.chartVersion!, source: fleetFile })
-      : undefined;
+    const helmFiles =
+      options.helmChart !== undefined ? renderHelmChart(synthesis.folders, { name: options.chartName, version: options.chartVersion!, source: fleetFile }) : undefined;
     const result = writeTreeAtomically(path.resolve(io.cwd, options.out), files);
     for (const warning of synthesis.warnings) io.stderr(`warning: ${warning}\n`);
     const objects = synthesis.folders.reduce((n, f) => n + f.objects.length, 0);
@@ -145,4 +144,3 @@ if (require.main === module) {
     cwd: process.cwd(),
   });
 }
-

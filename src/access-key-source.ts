@@ -136,13 +136,28 @@ export class ExternalSecretSource extends AccessKeySource {
       problems.push({ path: `${path}.storeKind`, message: 'unknown store kind', value: showValue(this.storeKind), allowed: Object.values(SecretStoreKind).join(', ') });
     }
     if (typeof this.remoteKey !== 'string' || this.remoteKey.trim() === '' || /[\r\n]/.test(this.remoteKey)) {
-      problems.push({ path: `${path}.remoteKey`, message: 'must be the non-empty key of the access key in the store', value: showValue(this.remoteKey), allowed: 'a non-empty single-line string' });
+      problems.push({
+        path: `${path}.remoteKey`,
+        message: 'must be the non-empty key of the access key in the store',
+        value: showValue(this.remoteKey),
+        allowed: 'a non-empty single-line string',
+      });
     }
     if (this.remoteProperty !== undefined && (typeof this.remoteProperty !== 'string' || this.remoteProperty.trim() === '' || /[\r\n]/.test(this.remoteProperty))) {
-      problems.push({ path: `${path}.remoteProperty`, message: 'must be a non-empty property name when given', value: showValue(this.remoteProperty), allowed: 'a non-empty single-line string' });
+      problems.push({
+        path: `${path}.remoteProperty`,
+        message: 'must be a non-empty property name when given',
+        value: showValue(this.remoteProperty),
+        allowed: 'a non-empty single-line string',
+      });
     }
     if (typeof this.refreshInterval !== 'string' || !REFRESH_INTERVAL.test(this.refreshInterval)) {
-      problems.push({ path: `${path}.refreshInterval`, message: 'not a duration', value: showValue(this.refreshInterval), allowed: 'a Go duration such as "1h", "30m" or "1h30m", or "0" to fetch once' });
+      problems.push({
+        path: `${path}.refreshInterval`,
+        message: 'not a duration',
+        value: showValue(this.refreshInterval),
+        allowed: 'a Go duration such as "1h", "30m" or "1h30m", or "0" to fetch once',
+      });
     }
     return problems;
   }

@@ -5,17 +5,7 @@ import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, 
 import fleetSchema from '../schema/vclusters.schema.json';
 import { CHART_VERSION_RULE, hasBrokenChartRbac, parseChartVersion, valuesLayoutFor } from './chart-version';
 import { Problem, showValue, ValidationError } from './errors';
-import {
-  DeliveryMode,
-  Fleet,
-  FleetApiKey,
-  FleetArgoCd,
-  FleetFlux,
-  FleetKeySource,
-  FleetPlatform,
-  FleetVCluster,
-  RbacModeName,
-} from './fleet-types';
+import { DeliveryMode, Fleet, FleetApiKey, FleetArgoCd, FleetFlux, FleetKeySource, FleetPlatform, FleetVCluster, RbacModeName } from './fleet-types';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, fluxDefaultReleaseName, isDns1123Label, isDns1123Subdomain } from './names';
 import { clusterExternalSecretName } from './platform-api-key';
 import { platformRbacNames } from './platform-api-key-rbac';
@@ -226,8 +216,11 @@ const RULES = new Map<unknown, Rule>([
   [defs.dnsSubdomain, { what: 'not a valid DNS-1123 subdomain', allowed: DNS1123_SUBDOMAIN_RULE, dns: true }],
   [defs.duration, { what: 'not a duration', allowed: 'a Go duration such as "10m", "1h" or "1h30m"' }],
   [defs.refreshInterval, { what: 'not a refresh interval', allowed: 'a Go duration such as "30m", "1h" or "1h30m", or "0" (fetch once, never refresh)' }],
-  [defs.repoPath, { what: 'not a relative path inside the repository', allowed: "a relative path without '..', spaces or backslashes, e.g. \"dist\" or \"./dist\"" }],
-  [defs.apiKey.properties!.rotation, { what: 'not a valid rotation token (it becomes an annotation value)', allowed: "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"2026-11\"" }],
+  [defs.repoPath, { what: 'not a relative path inside the repository', allowed: 'a relative path without \'..\', spaces or backslashes, e.g. "dist" or "./dist"' }],
+  [
+    defs.apiKey.properties!.rotation,
+    { what: 'not a valid rotation token (it becomes an annotation value)', allowed: "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"2026-11\"" },
+  ],
   [defs.sealed.properties!.certificateSha256, { what: 'not a SHA-256 fingerprint', allowed: '64 lowercase hex characters, as `npm run seal -- --format fleet` prints them' }],
   [defs.plaintextFromEnv.properties!.variable, { what: 'not an environment variable name', allowed: "letters, digits and '_', not starting with a digit" }],
   [defs.argocd.properties!.destinationServer, { what: 'not an https:// API server URL', allowed: 'an https:// URL without spaces, e.g. "https://kubernetes.default.svc"' }],
@@ -940,7 +933,8 @@ interface SubsetLine {
 const SUBSET_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,200}$/;
 const SUBSET_PLAIN = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+=~%-]*(?: [A-Za-z0-9_./:@+=~%-]+)*$/;
 /** Plain scalars the YAML 1.2 core schema reads as something other than a string (null, bool, numbers). */
-const CORE_NOT_STRING = /^(?:~|[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|[-+]?(?:0o[0-7]+|0x[0-9a-fA-F]+|[0-9]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const CORE_NOT_STRING =
+  /^(?:~|[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|[-+]?(?:0o[0-7]+|0x[0-9a-fA-F]+|[0-9]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const RESERVED_KEYS = /^(?:~|[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|__proto__|<<)$/;
 
 /** A scalar or inline collection after `key: ` or `- `, or OUTSIDE. */
@@ -1227,7 +1221,13 @@ function loadYaml(text: string, display: string, subject: string): { data: unkno
     parsed = parseYaml(text);
   } catch (e) {
     // Defensive: yaml reports stack exhaustion from deep nesting as errors, but never crash on it.
-    throw new ValidationError(subject, [{ file: display, path: '(yaml)', message: `the file cannot be parsed as YAML (${e instanceof RangeError ? 'nesting too deep' : e instanceof Error ? e.message : String(e)})` }]);
+    throw new ValidationError(subject, [
+      {
+        file: display,
+        path: '(yaml)',
+        message: `the file cannot be parsed as YAML (${e instanceof RangeError ? 'nesting too deep' : e instanceof Error ? e.message : String(e)})`,
+      },
+    ]);
   }
   const { doc } = parsed;
   const locator = new Locator(text, display, parsed);
@@ -1357,7 +1357,10 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
     try {
       data = readFile(absolute);
     } catch (e) {
-      problems.add(segments, { message: `cannot read the certificate authority file (${readErrorReason(e)}); paths are relative to the fleet file's folder`, value: showValue(relative) });
+      problems.add(segments, {
+        message: `cannot read the certificate authority file (${readErrorReason(e)}); paths are relative to the fleet file's folder`,
+        value: showValue(relative),
+      });
     }
     if (data !== undefined) {
       const found = validateCertificateAuthorityData(data, formatFleetPath(segments));
@@ -1385,13 +1388,17 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
   if (argoSyncPolicy === 'manual') {
     for (const field of ['prune', 'selfHeal'] as const) {
       if (rawArgo[field] === true) {
-        problems.add(['argocd', field], { message: `${field} only applies to automated sync, but syncPolicy is manual`, value: 'true', allowed: 'leave it out, or syncPolicy: automated' });
+        problems.add(['argocd', field], {
+          message: `${field} only applies to automated sync, but syncPolicy is manual`,
+          value: 'true',
+          allowed: 'leave it out, or syncPolicy: automated',
+        });
       }
     }
   }
   if (rawArgo.applicationSet === true && rawArgo.valuesRepository === undefined) {
     problems.add(['argocd', 'applicationSet'], {
-      message: 'an ApplicationSet reads each vCluster\'s generated vcluster.yaml from git, so it needs argocd.valuesRepository (the repository holding the generated tree)',
+      message: "an ApplicationSet reads each vCluster's generated vcluster.yaml from git, so it needs argocd.valuesRepository (the repository holding the generated tree)",
       value: 'true',
       allowed: 'argocd.valuesRepository set, or applicationSet: false (one Application per vCluster with inline values)',
     });
@@ -1435,7 +1442,7 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
     const k = raw.apiKeys[id]!;
     const at = (...rest: Segment[]): Segment[] => ['apiKeys', id, ...rest];
     const secretName = k.secretName ?? DEFAULT_SECRET_NAME;
-    const keyHost = k.host !== undefined ? hostOf(k.host, at('host'), problems) ?? '' : host;
+    const keyHost = k.host !== undefined ? (hostOf(k.host, at('host'), problems) ?? '') : host;
     const caData = k.certificateAuthorityFile !== undefined ? readCa(k.certificateAuthorityFile, at('certificateAuthorityFile')) : platform.certificateAuthorityData;
     const project = k.project ?? platform.project;
     const insecure = k.insecure ?? platform.insecure;
@@ -1693,7 +1700,10 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
       });
     }
     if (key.instanceName !== undefined && users.length > 1) {
-      const listed = users.slice(0, 3).map((i) => problems.ref(['vclusters', i])).join(', ');
+      const listed = users
+        .slice(0, 3)
+        .map((i) => problems.ref(['vclusters', i]))
+        .join(', ');
       problems.add(['apiKeys', id, 'instanceName'], {
         message: `pins the key to one VirtualClusterInstance, but ${users.length} vClusters use it: ${listed}${users.length > 3 ? ', ...' : ''}`,
         value: showValue(key.instanceName),
@@ -1722,10 +1732,7 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
         });
       }
     }
-    const namespaces =
-      key.fanOut === 'clusterExternalSecret'
-        ? [...new Set((consumers.get(id) ?? []).map((i) => namespaceOf.get(i)!))].sort()
-        : [key.namespace];
+    const namespaces = key.fanOut === 'clusterExternalSecret' ? [...new Set((consumers.get(id) ?? []).map((i) => namespaceOf.get(i)!))].sort() : [key.namespace];
     for (const ns of namespaces) {
       const secretId = `${ns}/${key.secretName}`;
       const other = secrets.get(secretId);
@@ -1749,7 +1756,12 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
 /** `./dist/` → `dist`: Argo CD joins it with file names itself. */
 /** `./dist/`, `dist//x/.` and `.` become `dist`, `dist/x` and `.` (the repository root). */
 function normalizeRepoPath(p: string): string {
-  return path.posix.normalize(p).replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.';
+  return (
+    path.posix
+      .normalize(p)
+      .replace(/^(\.\/)+/, '')
+      .replace(/\/+$/, '') || '.'
+  );
 }
 
 function checkChartVersion(value: string, segments: Segment[], problems: Problems): boolean {

@@ -440,13 +440,20 @@ export function renderFluxKustomization(props: FluxKustomizationProps): Manifest
   const prune = props.prune ?? true;
   const healthChecks = props.healthChecks ?? [];
   const wait = props.wait ?? healthChecks.length === 0;
-  const dependsOn: FluxDependency[] = (props.dependsOn ?? []).map((d) => (typeof d === 'string' ? { name: d } : { name: d.name, ...(d.namespace !== undefined ? { namespace: d.namespace } : {}) }));
+  const dependsOn: FluxDependency[] = (props.dependsOn ?? []).map((d) =>
+    typeof d === 'string' ? { name: d } : { name: d.name, ...(d.namespace !== undefined ? { namespace: d.namespace } : {}) },
+  );
 
   const problems = new ProblemCollector();
   checkSubdomain(problems, 'name', props.name, 'Kustomization name');
   checkLabel(problems, 'namespace', namespace, 'namespace');
   if (typeof props.path !== 'string' || props.path === '' || /\s/.test(props.path) || props.path.split('/').includes('..')) {
-    problems.add({ path: 'path', message: 'not a folder inside the source', value: showValue(props.path), allowed: "a relative path without spaces or '..', e.g. \"./dist/host\"" });
+    problems.add({
+      path: 'path',
+      message: 'not a folder inside the source',
+      value: showValue(props.path),
+      allowed: 'a relative path without spaces or \'..\', e.g. "./dist/host"',
+    });
   }
   if (!Object.values(FluxSourceKind).includes(sourceRef.kind)) {
     problems.add({ path: 'sourceRef.kind', message: 'unknown Flux source kind', value: showValue(sourceRef.kind), allowed: Object.values(FluxSourceKind).join(', ') });
@@ -458,19 +465,26 @@ export function renderFluxKustomization(props: FluxKustomizationProps): Manifest
   if (typeof prune !== 'boolean') problems.add({ path: 'prune', message: 'must be a boolean', value: showValue(prune), allowed: 'true, false' });
   if (typeof wait !== 'boolean') problems.add({ path: 'wait', message: 'must be a boolean', value: showValue(wait), allowed: 'true, false' });
   if (wait === true && healthChecks.length > 0) {
-    problems.add({ path: 'healthChecks', message: 'Flux ignores healthChecks when wait is true', value: `${healthChecks.length} health check(s)`, allowed: 'wait: false with healthChecks, or wait: true without them' });
+    problems.add({
+      path: 'healthChecks',
+      message: 'Flux ignores healthChecks when wait is true',
+      value: `${healthChecks.length} health check(s)`,
+      allowed: 'wait: false with healthChecks, or wait: true without them',
+    });
   }
   const seen = new Set<string>();
   dependsOn.forEach((d, i) => {
     checkSubdomain(problems, `dependsOn[${i}].name`, d.name, 'Kustomization name');
     if (d.namespace !== undefined) checkLabel(problems, `dependsOn[${i}].namespace`, d.namespace, 'namespace');
     const key = `${d.namespace ?? namespace}/${d.name}`;
-    if (key === `${namespace}/${props.name}`) problems.add({ path: `dependsOn[${i}]`, message: 'a Kustomization cannot depend on itself', value: showValue(d.name), allowed: 'another Kustomization' });
+    if (key === `${namespace}/${props.name}`)
+      problems.add({ path: `dependsOn[${i}]`, message: 'a Kustomization cannot depend on itself', value: showValue(d.name), allowed: 'another Kustomization' });
     if (seen.has(key)) problems.add({ path: `dependsOn[${i}]`, message: 'listed twice', value: showValue(key), allowed: 'each dependency once' });
     seen.add(key);
   });
   healthChecks.forEach((h, i) => {
-    if (typeof h.kind !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(h.kind)) problems.add({ path: `healthChecks[${i}].kind`, message: 'not a Kubernetes kind', value: showValue(h.kind), allowed: 'a kind such as "ExternalSecret"' });
+    if (typeof h.kind !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(h.kind))
+      problems.add({ path: `healthChecks[${i}].kind`, message: 'not a Kubernetes kind', value: showValue(h.kind), allowed: 'a kind such as "ExternalSecret"' });
     checkSubdomain(problems, `healthChecks[${i}].name`, h.name, 'object name');
     if (h.namespace !== undefined) checkLabel(problems, `healthChecks[${i}].namespace`, h.namespace, 'namespace');
   });

@@ -6,8 +6,7 @@ import { Problem, ProblemCollector, showValue, ValidationError } from './errors'
 export const DEFAULT_MANIFEST_NAME = '.generated-files';
 
 /** First line of every ownership manifest; tells a reader what the file is for. */
-export const MANIFEST_HEADER =
-  '# Written by cdk8s-vcluster-platform: the files below are replaced or deleted on the next run; files not listed here make the run fail.';
+export const MANIFEST_HEADER = '# Written by cdk8s-vcluster-platform: the files below are replaced or deleted on the next run; files not listed here make the run fail.';
 
 /** Options of `writeTreeAtomically`. */
 export interface WriteTreeOptions {
@@ -409,11 +408,7 @@ function isUnchanged(abs: string, existing: ExistingTree, plan: PlannedTree): bo
  * @throws ValidationError on bad paths or foreign files; ConcurrentWriteError when a live
  *   process is writing the same folder; the file system's error otherwise.
  */
-export function writeTreeAtomically(
-  outDir: string,
-  files: ReadonlyMap<string, string>,
-  options: WriteTreeOptions = {},
-): WriteResult {
+export function writeTreeAtomically(outDir: string, files: ReadonlyMap<string, string>, options: WriteTreeOptions = {}): WriteResult {
   const plan = planTree(outDir, files, options.manifestName);
   const abs = path.resolve(outDir);
   const parent = path.dirname(abs);
@@ -427,7 +422,12 @@ export function writeTreeAtomically(
   if (stat !== undefined) {
     if (stat.isSymbolicLink() || !stat.isDirectory()) {
       throw new ValidationError(`cannot write ${outDir}`, [
-        { path: 'outDir', message: stat.isSymbolicLink() ? 'is a symbolic link' : 'is not a folder', value: showValue(outDir), allowed: 'a folder or a path that does not exist yet' },
+        {
+          path: 'outDir',
+          message: stat.isSymbolicLink() ? 'is a symbolic link' : 'is not a folder',
+          value: showValue(outDir),
+          allowed: 'a folder or a path that does not exist yet',
+        },
       ]);
     }
     const scan = foreignEntries(abs, plan.manifestName);

@@ -2,14 +2,7 @@ import type { k8s } from 'cdk8s-plus-28';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Problem, ProblemCollector, showValue } from './errors';
-import {
-  DNS1123_LABEL_RULE,
-  DNS1123_SUBDOMAIN_RULE,
-  defaultServiceAccountName,
-  isDns1123Label,
-  isDns1123Subdomain,
-  truncate63TrimOneDash,
-} from './names';
+import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, defaultServiceAccountName, isDns1123Label, isDns1123Subdomain, truncate63TrimOneDash } from './names';
 import { Manifest } from './platform-api-key';
 
 /** Props for `PlatformApiKeyRbac`. */
@@ -43,7 +36,10 @@ export function platformRbacNames(release: string, releaseNamespace: string): { 
 export function platformRbacNameProblems(release: string, releaseNamespace: string, path = 'release'): Problem[] {
   const { roleName, roleBindingName } = platformRbacNames(release, releaseNamespace);
   const problems: Problem[] = [];
-  for (const [kind, name] of [['Role', roleName], ['RoleBinding', roleBindingName]] as const) {
+  for (const [kind, name] of [
+    ['Role', roleName],
+    ['RoleBinding', roleBindingName],
+  ] as const) {
     if (!isDns1123Subdomain(name)) {
       problems.push({
         path,

@@ -1,11 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import {
-  AccessKeySource,
-  ExternalSecretSource,
-  PlaintextSource,
-  SealedSource,
-} from './access-key-source';
+import { AccessKeySource, ExternalSecretSource, PlaintextSource, SealedSource } from './access-key-source';
 import { Problem, ProblemCollector, showValue } from './errors';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, isDns1123Label, isDns1123Subdomain } from './names';
 import { objectClaims } from './object-claims';
@@ -215,7 +210,12 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
       problems.add({ path: 'rotation', message: 'not a valid rotation token (it becomes an annotation value)', value: showValue(props.rotation), allowed: ROTATION_TOKEN_RULE });
     }
     if (!(props.source instanceof AccessKeySource)) {
-      problems.add({ path: 'source', message: 'must be created with an AccessKeySource factory', value: showValue(typeof props.source), allowed: 'AccessKeySource.externalSecret(...), .sealed(...), .literal(...), .fromEnv(...)' });
+      problems.add({
+        path: 'source',
+        message: 'must be created with an AccessKeySource factory',
+        value: showValue(typeof props.source),
+        allowed: 'AccessKeySource.externalSecret(...), .sealed(...), .literal(...), .fromEnv(...)',
+      });
     } else {
       props.source._validate('source').forEach((p) => problems.add(p));
     }
@@ -227,14 +227,21 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
     if (fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET && isDns1123Label(props.namespace) && isDns1123Subdomain(secretName)) {
       const name = clusterExternalSecretName(props.namespace, secretName);
       if (name.length > 253) {
-        problems.add({ path: 'secretName', message: `the ClusterExternalSecret name ${name.length > 80 ? `${name.slice(0, 77)}...` : name} (<namespace>.<secretName>) is ${name.length} characters, more than 253`, value: showValue(secretName), allowed: `a secretName of at most ${252 - props.namespace.length} characters with this namespace` });
+        problems.add({
+          path: 'secretName',
+          message: `the ClusterExternalSecret name ${name.length > 80 ? `${name.slice(0, 77)}...` : name} (<namespace>.<secretName>) is ${name.length} characters, more than 253`,
+          value: showValue(secretName),
+          allowed: `a secretName of at most ${252 - props.namespace.length} characters with this namespace`,
+        });
       }
     }
     if (problems.problems.length === 0) {
       // Two keys writing one Secret (or one ClusterExternalSecret) overwrite each other on the cluster.
       const claims = objectClaims(this);
       const claim =
-        fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET ? `ClusterExternalSecret ${clusterExternalSecretName(props.namespace, secretName)}` : `Secret ${props.namespace}/${secretName}`;
+        fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET
+          ? `ClusterExternalSecret ${clusterExternalSecretName(props.namespace, secretName)}`
+          : `Secret ${props.namespace}/${secretName}`;
       const owner = claims.get(claim);
       if (owner !== undefined) {
         problems.add({
@@ -274,7 +281,9 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
         this.node.addValidation({
           validate: () =>
             this.consumerNamespaces.size === 0
-              ? [`PlatformApiKey ${props.namespace}/${secretName}: fanOut ClusterExternalSecret needs at least one consumer vCluster, but no VClusterPlatformConnection uses this key; remove the key or connect a vCluster to it`]
+              ? [
+                  `PlatformApiKey ${props.namespace}/${secretName}: fanOut ClusterExternalSecret needs at least one consumer vCluster, but no VClusterPlatformConnection uses this key; remove the key or connect a vCluster to it`,
+                ]
               : [],
         });
         new ApiObject(this, 'ClusterExternalSecret', renderClusterExternalSecret(resolved, source, namespaces as unknown as string[]));
@@ -285,7 +294,10 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
       new ApiObject(this, 'SealedSecret', renderSealedSecret(resolved, source.encryptedAccessKey, source.scope));
     } else if (source instanceof PlaintextSource) {
       new ApiObject(this, 'Secret', renderPlainSecret(resolved, source.accessKey));
-      Warnings.add(this, `PlatformApiKey ${props.namespace}/${secretName}: the access key is written in plaintext (base64) to the output; anyone who can read it can use the key. Prefer AccessKeySource.externalSecret or AccessKeySource.sealed.`);
+      Warnings.add(
+        this,
+        `PlatformApiKey ${props.namespace}/${secretName}: the access key is written in plaintext (base64) to the output; anyone who can read it can use the key. Prefer AccessKeySource.externalSecret or AccessKeySource.sealed.`,
+      );
     }
   }
 

@@ -1,7 +1,8 @@
 import { Problem, showValue } from './errors';
 
 /** What a platform host must look like, for error messages. */
-export const PLATFORM_HOST_RULE = 'a host name or IP with an optional :port and no scheme other than https://, path, query or spaces, e.g. "platform.example.com" or "platform.example.com:8443"';
+export const PLATFORM_HOST_RULE =
+  'a host name or IP with an optional :port and no scheme other than https://, path, query or spaces, e.g. "platform.example.com" or "platform.example.com:8443"';
 
 const HOST_PORT = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 

@@ -137,7 +137,11 @@ function parseFlags(argv: readonly string[], problems: Problem[]): Flags {
       problems.push({ path: 'arguments', message: 'unknown option', value: showValue(flag), allowed: ALL_FLAGS });
     } else {
       // A stray word is most likely an access key typed on the command line: do not echo it.
-      problems.push({ path: 'arguments', message: `unexpected argument #${i + 1} (not shown, in case it is the key); pipe the access key on stdin or use --from-file`, allowed: ALL_FLAGS });
+      problems.push({
+        path: 'arguments',
+        message: `unexpected argument #${i + 1} (not shown, in case it is the key); pipe the access key on stdin or use --from-file`,
+        allowed: ALL_FLAGS,
+      });
     }
   }
   return flags;
@@ -161,7 +165,7 @@ function readFile(file: string, path: string, what: string, problems: Problem[])
     return fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (e instanceof Error ? e.message : String(e));
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e instanceof Error ? e.message : String(e)));
     problems.push({ path, message: `cannot read the ${what} (${reason})`, value: showValue(file) });
     return undefined;
   }
@@ -253,7 +257,9 @@ export async function main(argv: readonly string[], io: SealIo): Promise<number>
   for (const warning of certificate!.warnings) io.stderr.write(`seal: warning: ${warning}\n`);
   // The key itself must not be shown; saying that it has whitespace is enough to find the cause.
   if (plaintext!.some((byte) => byte <= 0x20 || byte === 0x7f)) {
-    io.stderr.write(`seal: warning: the access key from ${source} contains whitespace or control characters; vCluster Platform access keys have none (a stray newline?). It was sealed as is.\n`);
+    io.stderr.write(
+      `seal: warning: the access key from ${source} contains whitespace or control characters; vCluster Platform access keys have none (a stray newline?). It was sealed as is.\n`,
+    );
   }
 
   const namespace = flags.namespace!;

@@ -110,7 +110,9 @@ function inspectCertificate(pem: unknown, now: Date): { problems: Problem[]; cer
     cert = new X509Certificate(block[0]);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    return { problems: [{ path, message: `is not a readable X.509 certificate (${reason})`, allowed: 'the PEM certificate of the Sealed Secrets controller (kubeseal --fetch-cert)' }] };
+    return {
+      problems: [{ path, message: `is not a readable X.509 certificate (${reason})`, allowed: 'the PEM certificate of the Sealed Secrets controller (kubeseal --fetch-cert)' }],
+    };
   }
   const key = cert.publicKey;
   // `rsa-pss` keys cannot do OAEP, so only plain `rsa` qualifies.
@@ -119,7 +121,9 @@ function inspectCertificate(pem: unknown, now: Date): { problems: Problem[]; cer
   }
   const modulusBits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (modulusBits < MIN_RSA_BITS) {
-    return { problems: [{ path, message: 'holds an RSA key that is too small', value: `${modulusBits} bits`, allowed: `at least ${MIN_RSA_BITS} bits (the controller generates 4096)` }] };
+    return {
+      problems: [{ path, message: 'holds an RSA key that is too small', value: `${modulusBits} bits`, allowed: `at least ${MIN_RSA_BITS} bits (the controller generates 4096)` }],
+    };
   }
   const validTo = new Date(cert.validTo);
   const warnings: string[] = [];

@@ -85,7 +85,12 @@ export class VClusterPlatformConnection extends Construct {
     if (!version) {
       problems.add({ path: 'vclusterVersion', message: 'not a semantic version', value: showValue(props.vclusterVersion), allowed: CHART_VERSION_RULE });
     } else if (!layout) {
-      problems.add({ path: 'vclusterVersion', message: 'chart versions before 0.21.0 have no apiKey setting', value: showValue(props.vclusterVersion), allowed: CHART_VERSION_RULE });
+      problems.add({
+        path: 'vclusterVersion',
+        message: 'chart versions before 0.21.0 have no apiKey setting',
+        value: showValue(props.vclusterVersion),
+        allowed: CHART_VERSION_RULE,
+      });
     }
     if (!Object.values(RbacMode).includes(requestedRbac)) {
       problems.add({ path: 'rbac', message: 'unknown RBAC mode', value: showValue(requestedRbac), allowed: Object.values(RbacMode).join(', ') });
@@ -97,7 +102,12 @@ export class VClusterPlatformConnection extends Construct {
       problems.add({ path: 'project', message: 'not a valid platform project name', value: showValue(props.project), allowed: DNS1123_LABEL_RULE });
     }
     if (!props.apiKey || typeof props.apiKey._addConsumer !== 'function') {
-      problems.add({ path: 'apiKey', message: 'must be a PlatformApiKey or PlatformApiKey.fromSecretName(...)', value: showValue(typeof props.apiKey), allowed: 'an IPlatformApiKey' });
+      problems.add({
+        path: 'apiKey',
+        message: 'must be a PlatformApiKey or PlatformApiKey.fromSecretName(...)',
+        value: showValue(typeof props.apiKey),
+        allowed: 'an IPlatformApiKey',
+      });
     } else {
       props.apiKey._addConsumer(`vCluster ${props.namespace}/${props.release}`, props.namespace, 'apiKey').forEach((p) => problems.add(p));
     }
@@ -109,7 +119,10 @@ export class VClusterPlatformConnection extends Construct {
       const secretNamespace = props.apiKey.secretNamespaceFor(props.namespace);
       const { roleName, roleBindingName } = platformRbacNames(props.release, props.namespace);
       const me = `vCluster ${props.namespace}/${props.release}`;
-      for (const [kind, name] of [['Role', roleName], ['RoleBinding', roleBindingName]] as const) {
+      for (const [kind, name] of [
+        ['Role', roleName],
+        ['RoleBinding', roleBindingName],
+      ] as const) {
         const id = `${kind} ${secretNamespace}/${name}`;
         const owner = claims.get(id);
         if (owner !== undefined && owner !== me) {
@@ -193,8 +206,7 @@ export function renderConnectionValues(input: ConnectionValuesInput): Record<str
     apiKey: { secretName: input.secretName, namespace: input.secretNamespace, createRBAC: input.createRBAC },
   };
   if (input.project) platform.project = input.project;
-  const values: Record<string, unknown> =
-    input.layout === ValuesLayout.PLATFORM ? { platform } : { external: { platform } };
+  const values: Record<string, unknown> = input.layout === ValuesLayout.PLATFORM ? { platform } : { external: { platform } };
   const controlPlane: Record<string, unknown> = {};
   if (input.serviceAccountName) controlPlane.advanced = { serviceAccount: { name: input.serviceAccountName } };
   if (input.rotation) controlPlane.statefulSet = { pods: { annotations: { [ROTATION_ANNOTATION]: input.rotation } } };

@@ -39,8 +39,7 @@ const EXTRA_ESCAPE_ALL = /[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/g;
 const PLAIN_UNSAFE = /^[\s?:,[\]{}#&*!|>'"%@`]|^-(?: |$)|^(?:---|\.\.\.)(?: |$)|: | #|[\s:]$/;
 
 /** Words a YAML 1.1 or 1.2 reader resolves to null, a boolean or a merge key (none longer than 5). */
-const RESERVED_WORD =
-  /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|<<|=)$/;
+const RESERVED_WORD = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|<<|=)$/;
 
 /**
  * Strings that are plain-safe unless they are a reserved word: a letter, then name characters.
@@ -325,9 +324,7 @@ export function toYaml(value: unknown): string {
     return emitter.root(value);
   } catch (error) {
     if (!(error instanceof UnsupportedValue)) throw error;
-    throw new TypeError(
-      `toYaml: cannot write ${describe(error.value)} at ${pathOf(emitter.stack, error.value)}: ${error.reason}`,
-    );
+    throw new TypeError(`toYaml: cannot write ${describe(error.value)} at ${pathOf(emitter.stack, error.value)}: ${error.reason}`);
   }
 }
 

@@ -178,7 +178,11 @@ describe('the committed dist/', () => {
     const verdict = problems.length === 0 ? 'up to date' : `dist/ is stale; ${STALE_HINT}:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
     expect(verdict).toBe('up to date');
     // The manifest lists exactly the files of the tree (itself included).
-    const manifest = fresh.get('.generated-files')!.toString('utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const manifest = fresh
+      .get('.generated-files')!
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
     expect(manifest).toEqual([...fresh.keys()]);
   });
 });
@@ -232,7 +236,9 @@ describe('determinism', () => {
     expect(treeDifferences(ta, readTree(a), { expected: 'synth 1', actual: 'synth 3' })).toEqual([]);
 
     // The only warning is the one about the plaintext key, printed once; the key never appears in clear.
-    expect(ra.stderr.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(/^warning: PlatformApiKey lab\/lab-platform-key: the access key is written in plaintext/)]);
+    expect(ra.stderr.split('\n').filter((l) => l !== '')).toEqual([
+      expect.stringMatching(/^warning: PlatformApiKey lab\/lab-platform-key: the access key is written in plaintext/),
+    ]);
     for (const [p, content] of ta) expect({ p, leaks: content.toString('utf8').includes(FULL_ENV.LAB_PLATFORM_ACCESS_KEY) }).toEqual({ p, leaks: false });
     const lab = docsOf(ta.get('host/access-keys.yaml')!.toString('utf8'), 'access-keys').find((o) => o.kind === 'Secret')!;
     expect(Buffer.from(lab.data.accessKey, 'base64').toString('utf8')).toBe(FULL_ENV.LAB_PLATFORM_ACCESS_KEY);
@@ -262,7 +268,10 @@ describeKubectl('kubectl kustomize', () => {
       // Every YAML file of a folder is listed: a file kustomize never reads would never be applied.
       const k = parse(fs.readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as Obj;
       if (folder !== '.') {
-        const own = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+        const own = fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+          .sort();
         expect({ folder, resources: [...k.resources].sort() }).toEqual({ folder, resources: own });
       }
       const built = docsOf(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 30000 }), `kubectl kustomize ${folder}`);
@@ -291,26 +300,29 @@ describeShared('CRDs and chart schemas', () => {
     expect(custom.map(idOf).sort()).toMatchSnapshot();
   });
 
-  test.each(TREE_LABELS)('every vcluster.yaml of the %s tree, and the values inlined in its Applications and HelmReleases, validate against the chart schema of their version', (label) => {
-    const t = tree(label);
-    // The chart version of each vCluster comes from the fleet file itself.
-    const fleet = loadFleet(t.fleetFile, { env: t.env, displayPath: path.basename(t.fleetFile) });
-    const versions = new Map(fleet.vclusters.map((vc) => [`vclusters/${vc.namespace}/${vc.effectiveRelease}/vcluster.yaml`, vc.chartVersion]));
-    const valuesFiles = [...t.files.keys()].filter((p) => p.startsWith('vclusters/'));
-    expect(valuesFiles.sort()).toEqual([...versions.keys()].sort());
-    for (const p of valuesFiles) {
-      const values = parse(t.files.get(p)!.toString('utf8')) as unknown;
-      expect({ p, problems: validateValues(values, versions.get(p)!) }).toEqual({ p, problems: [] });
-    }
-    for (const o of objectsOf(t)) {
-      if (o.kind === 'Application' && o.spec.source?.helm?.valuesObject) {
-        expect({ id: idOf(o), problems: validateValues(o.spec.source.helm.valuesObject, o.spec.source.targetRevision) }).toEqual({ id: idOf(o), problems: [] });
+  test.each(TREE_LABELS)(
+    'every vcluster.yaml of the %s tree, and the values inlined in its Applications and HelmReleases, validate against the chart schema of their version',
+    (label) => {
+      const t = tree(label);
+      // The chart version of each vCluster comes from the fleet file itself.
+      const fleet = loadFleet(t.fleetFile, { env: t.env, displayPath: path.basename(t.fleetFile) });
+      const versions = new Map(fleet.vclusters.map((vc) => [`vclusters/${vc.namespace}/${vc.effectiveRelease}/vcluster.yaml`, vc.chartVersion]));
+      const valuesFiles = [...t.files.keys()].filter((p) => p.startsWith('vclusters/'));
+      expect(valuesFiles.sort()).toEqual([...versions.keys()].sort());
+      for (const p of valuesFiles) {
+        const values = parse(t.files.get(p)!.toString('utf8')) as unknown;
+        expect({ p, problems: validateValues(values, versions.get(p)!) }).toEqual({ p, problems: [] });
       }
-      if (o.kind === 'HelmRelease' && o.spec.values) {
-        expect({ id: idOf(o), problems: validateValues(o.spec.values, o.spec.chart.spec.version) }).toEqual({ id: idOf(o), problems: [] });
+      for (const o of objectsOf(t)) {
+        if (o.kind === 'Application' && o.spec.source?.helm?.valuesObject) {
+          expect({ id: idOf(o), problems: validateValues(o.spec.source.helm.valuesObject, o.spec.source.targetRevision) }).toEqual({ id: idOf(o), problems: [] });
+        }
+        if (o.kind === 'HelmRelease' && o.spec.values) {
+          expect({ id: idOf(o), problems: validateValues(o.spec.values, o.spec.chart.spec.version) }).toEqual({ id: idOf(o), problems: [] });
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 function detectHelm(): boolean {
@@ -347,9 +359,7 @@ describe('Helm chart packaging', () => {
 
   /** Every object of the chart's YAML templates, as Helm renders them. */
   function templateObjects(chart: ReadonlyMap<string, Buffer>): Obj[] {
-    return [...chart]
-      .filter(([p]) => p.startsWith('templates/') && p.endsWith('.yaml'))
-      .flatMap(([p, c]) => docsOf(unescapeHelm(c.toString('utf8')), p));
+    return [...chart].filter(([p]) => p.startsWith('templates/') && p.endsWith('.yaml')).flatMap(([p, c]) => docsOf(unescapeHelm(c.toString('utf8')), p));
   }
 
   /** The namespace names of the tree's host/namespaces.yaml, in file order. */
@@ -363,7 +373,15 @@ describe('Helm chart packaging', () => {
   function listedNamespaces(text: string): { list: string[]; loop: string[] } {
     const block = /These namespaces must exist[^\n]*\n[^\n]*\n\n((?:- [^\n]*\n)+)\n/.exec(text);
     const loop = /^ {4}for ns in ([^;]*); do$/m.exec(text);
-    return { list: block ? block[1]!.trimEnd().split('\n').map((l) => l.slice(2)) : [], loop: loop ? loop[1]!.split(' ') : [] };
+    return {
+      list: block
+        ? block[1]!
+            .trimEnd()
+            .split('\n')
+            .map((l) => l.slice(2))
+        : [],
+      loop: loop ? loop[1]!.split(' ') : [],
+    };
   }
 
   test('--helm-chart DIR --chart-version 1.2.3 writes Chart.yaml (apiVersion v2) and templates/ matching the tree, with every {{ escaped', () => {

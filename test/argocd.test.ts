@@ -242,9 +242,7 @@ describe('sync waves: key and RBAC objects before the Applications', () => {
       source: AccessKeySource.externalSecret({ storeName: 'vault', remoteKey: 'vcluster/platform' }),
     });
     const vclusters = new Construct(chart, 'vclusters');
-    const conns = ['team-a', 'team-b'].map(
-      (ns) => new VClusterPlatformConnection(vclusters, ns, { release: ns, namespace: ns, vclusterVersion: '0.36.1', apiKey: key }),
-    );
+    const conns = ['team-a', 'team-b'].map((ns) => new VClusterPlatformConnection(vclusters, ns, { release: ns, namespace: ns, vclusterVersion: '0.36.1', apiKey: key }));
     const apps = new Construct(chart, 'apps');
     conns.forEach((c) => new VClusterApplication(apps, c.release, { connection: c }));
 
@@ -329,14 +327,11 @@ describe('Argo CD errors', () => {
     }
   });
 
-  test.each([['../outside.yaml'], ['dist//a.yaml'], ['./dist/a.yaml'], ['dist/a.yaml/'], ['dist/${x}.yaml'], ['']])(
-    'fails on the values path %j',
-    (path) => {
-      const chart = newChart();
-      const e = validationError(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), valuesRepository: { ...VALUES_REPO, path } }));
-      expect(e.problems.map((p) => p.path)).toEqual(['valuesRepository.path']);
-    },
-  );
+  test.each([['../outside.yaml'], ['dist//a.yaml'], ['./dist/a.yaml'], ['dist/a.yaml/'], ['dist/${x}.yaml'], ['']])('fails on the values path %j', (path) => {
+    const chart = newChart();
+    const e = validationError(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), valuesRepository: { ...VALUES_REPO, path } }));
+    expect(e.problems.map((p) => p.path)).toEqual(['valuesRepository.path']);
+  });
 
   test.each([['prune'], ['selfHeal']] as const)('fails when %s is on without automated sync', (field) => {
     const chart = newChart();
@@ -389,7 +384,10 @@ describe('Argo CD errors', () => {
 describeShared('Argo CD objects validate against the CRDs in ../shared/crds', () => {
   const cases: [string, (scope: Construct) => void][] = [
     ['Application, inline values', (s) => new VClusterApplication(s, 'app', { connection: connectionThroughExistingKey(s, 'a', 'a') })],
-    ['Application, multi-source', (s) => new VClusterApplication(s, 'app', { connection: connectionThroughExistingKey(s, 'a', 'a'), valuesRepository: { ...VALUES_REPO, path: 'x/a.yaml' } })],
+    [
+      'Application, multi-source',
+      (s) => new VClusterApplication(s, 'app', { connection: connectionThroughExistingKey(s, 'a', 'a'), valuesRepository: { ...VALUES_REPO, path: 'x/a.yaml' } }),
+    ],
     [
       'Application, every option',
       (s) =>

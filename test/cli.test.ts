@@ -203,7 +203,10 @@ function expectSameTree(dir: string, expected: Tree): void {
 /** Entries beside `dir` that the writer makes (`.<base>.tmp-<pid>`, `.<base>.old-<pid>`). */
 function writerSiblings(dir: string): string[] {
   const base = path.basename(dir);
-  return fs.readdirSync(path.dirname(dir)).filter((n) => n.startsWith(`.${base}.`)).sort();
+  return fs
+    .readdirSync(path.dirname(dir))
+    .filter((n) => n.startsWith(`.${base}.`))
+    .sort();
 }
 
 /**
@@ -534,7 +537,14 @@ describe('input that once made the CLI hang is refused in seconds', () => {
 
     // 49,000 vClusters with 3 errors each (6.6 MB) once took ~30 s (ajv merges errors
     // quadratically); validation per vCluster stops collecting past the reported maximum.
-    const allBad = simpleFleet(49_000, (i) => [`  - name: Team-${i}`, `    namespace: ns-${i}`, '    replicas: three', '    delivery: argo', '    rbac: static', `    project: tenant-project-${i}`]);
+    const allBad = simpleFleet(49_000, (i) => [
+      `  - name: Team-${i}`,
+      `    namespace: ns-${i}`,
+      '    replicas: three',
+      '    delivery: argo',
+      '    rbac: static',
+      `    project: tenant-project-${i}`,
+    ]);
     fs.writeFileSync(path.join(dir, 'all-bad.yaml'), allBad);
     outcomes.allBad = runCli(['--fleet', 'all-bad.yaml', '--out', 'out'], { cwd: dir, timeoutMs: 10_000 });
   });
@@ -973,7 +983,10 @@ describe('objects that would collide or be invalid in the output are refused or 
   test('a vCluster whose chart RBAC name would end in "-" is refused', () => {
     const dir = freshDir('rbac-dash');
     const namespace = `${'a'.repeat(52)}--b`; // the 63-character cut of vc-web-v-<namespace>-platform-role ends in '--'
-    fs.writeFileSync(path.join(dir, 'f.yaml'), simpleFleet(1, () => ['  - name: web', `    namespace: ${namespace}`]));
+    fs.writeFileSync(
+      path.join(dir, 'f.yaml'),
+      simpleFleet(1, () => ['  - name: web', `    namespace: ${namespace}`]),
+    );
     const o = runInProcess(['--fleet', 'f.yaml', '--out', 'out'], { cwd: dir });
     expect(o.code).toBe(1);
     expect(o.stderr).toContain('f.yaml:');
@@ -1010,7 +1023,21 @@ describe('objects that would collide or be invalid in the output are refused or 
       '      storeRef: { name: vault }',
       `      remoteRef: { key: platform/${id} }`,
     ];
-    const text = ['platform:', '  host: platform.example.com', 'defaults:', '  chartVersion: "0.36.1"', 'apiKeys:', ...key('team-a'), ...key('team-b'), 'vclusters:', '  - name: one', '    apiKey: team-a', '  - name: two', '    apiKey: team-b', ''].join('\n');
+    const text = [
+      'platform:',
+      '  host: platform.example.com',
+      'defaults:',
+      '  chartVersion: "0.36.1"',
+      'apiKeys:',
+      ...key('team-a'),
+      ...key('team-b'),
+      'vclusters:',
+      '  - name: one',
+      '    apiKey: team-a',
+      '  - name: two',
+      '    apiKey: team-b',
+      '',
+    ].join('\n');
     fs.writeFileSync(path.join(dir, 'f.yaml'), text);
     const o = runInProcess(['--fleet', 'f.yaml', '--out', 'out'], { cwd: dir });
     expect(o.stderr).toBe('');

@@ -365,7 +365,8 @@ describe('apply order', () => {
     const argo = t.objects('argocd');
     expect(argo.length).toBeGreaterThan(0);
     // Every object has the wave of its kind; an object without one would sync in wave 0.
-    for (const o of host) expect({ kind: o.kind, name: o.metadata.name, wave: wave(o) }).toEqual({ kind: o.kind, name: o.metadata.name, wave: HOST_WAVES[o.kind] ?? '<a kind host/ must not hold>' });
+    for (const o of host)
+      expect({ kind: o.kind, name: o.metadata.name, wave: wave(o) }).toEqual({ kind: o.kind, name: o.metadata.name, wave: HOST_WAVES[o.kind] ?? '<a kind host/ must not hold>' });
     for (const o of argo) expect({ kind: o.kind, name: o.metadata.name, wave: wave(o) }).toEqual({ kind: o.kind, name: o.metadata.name, wave: '1' });
     const waves = (objs: Obj[], kinds: string[]): number[] => objs.filter((o) => kinds.includes(o.kind)).map((o) => Number(wave(o)));
     const namespaces = waves(host, ['Namespace']);
@@ -479,7 +480,13 @@ describe('release names and the RBAC subject (FACTS §4)', () => {
     { label: 'Flux default in the vCluster namespace: the HelmRelease name', fleet: 'A', name: 'flux-own', namespace: 'flux-own', release: 'flux-own' },
     { label: 'Flux default with the vCluster in flux.namespace: the HelmRelease name', fleet: 'B', name: 'flux-local', namespace: 'flux-system', release: 'flux-local' },
     { label: 'Flux default with targetNamespace: <ns>-<name>', fleet: 'B', name: 'team-x', namespace: 'tenants', release: 'tenants-team-x' },
-    { label: 'Flux default past 53 characters: shortened', fleet: 'B', name: 'analytics-warehouse-ingest', namespace: 'data-platform-analytics-warehouse', release: fluxShorten(LONG) },
+    {
+      label: 'Flux default past 53 characters: shortened',
+      fleet: 'B',
+      name: 'analytics-warehouse-ingest',
+      namespace: 'data-platform-analytics-warehouse',
+      release: fluxShorten(LONG),
+    },
     { label: 'none: the name', fleet: 'A', name: 'plain', namespace: 'plain', release: 'plain' },
     { label: 'serviceAccountName override (Argo CD)', fleet: 'A', name: 'argo-sa', namespace: 'argo-sa', release: 'argo-sa', serviceAccount: 'custom-sa' },
     { label: 'serviceAccountName override (Flux with targetNamespace)', fleet: 'B', name: 'sa', namespace: 'sa-ns', release: 'sa-ns-sa', serviceAccount: 'cp-sa' },
@@ -567,7 +574,9 @@ describe('key rotation', () => {
 
   /** The delivery objects of one vCluster (Application, HelmRelease, values ConfigMap), for unchanged-ness. */
   function deliveryObjects(t: Tree, name: string): Obj[] {
-    return t.objects().filter((o) => (['Application', 'HelmRelease'].includes(o.kind) && o.metadata.name === name) || (o.kind === 'ConfigMap' && o.metadata.name === `${name}-values`));
+    return t
+      .objects()
+      .filter((o) => (['Application', 'HelmRelease'].includes(o.kind) && o.metadata.name === name) || (o.kind === 'ConfigMap' && o.metadata.name === `${name}-values`));
   }
 
   test.each([

@@ -142,10 +142,21 @@ describe('loadFleet: valid fleets', () => {
     // keys: platform settings inherited or overridden, CA file read
     const ca = fs.readFileSync(path.join(VALID, 'platform-ca.pem'), 'utf8');
     expect(fleet.platform.certificateAuthorityData).toBe(ca);
-    expect(key('shared')).toMatchObject({ host: 'platform.example.com:8443', project: 'default', insecure: false, certificateAuthorityData: ca, rotation: '2026-11', fanOut: 'clusterExternalSecret' });
+    expect(key('shared')).toMatchObject({
+      host: 'platform.example.com:8443',
+      project: 'default',
+      insecure: false,
+      certificateAuthorityData: ca,
+      rotation: '2026-11',
+      fanOut: 'clusterExternalSecret',
+    });
     expect(key('payments')).toMatchObject({ project: 'payments', insecure: true, instanceName: 'payments' });
     expect(key('payments').source).toMatchObject({ type: 'sealed', scope: 'strict', sealedFor: 'payments/vcluster-platform-api-key' });
-    expect(key('lab')).toMatchObject({ host: 'lab-platform.example.com', secretName: 'lab-platform-key', source: { type: 'plaintextFromEnv', variable: 'LAB_PLATFORM_ACCESS_KEY' } });
+    expect(key('lab')).toMatchObject({
+      host: 'lab-platform.example.com',
+      secretName: 'lab-platform-key',
+      source: { type: 'plaintextFromEnv', variable: 'LAB_PLATFORM_ACCESS_KEY' },
+    });
     expect(key('legacy')).toMatchObject({ secretName: 'old-key', source: { type: 'existing' } });
     expect(fleet.argocd.valuesRepository).toEqual({ repoURL: 'https://github.com/acme/platform-gitops.git', targetRevision: 'main', path: 'dist' });
 
@@ -187,7 +198,10 @@ describe('loadFleet: valid fleets', () => {
     ['1d', false],
   ])('externalSecret refreshInterval %p (External Secrets reads "0" as fetch once): accepted = %p', (interval, accepted) => {
     // GIVEN
-    const text = generatedFleet(1).replace('      remoteRef: { key: platform/vcluster-api-key }', `      remoteRef: { key: platform/vcluster-api-key }\n      refreshInterval: "${interval}"`);
+    const text = generatedFleet(1).replace(
+      '      remoteRef: { key: platform/vcluster-api-key }',
+      `      remoteRef: { key: platform/vcluster-api-key }\n      refreshInterval: "${interval}"`,
+    );
     expect(text).toContain(`refreshInterval: "${interval}"`);
 
     // WHEN / THEN
@@ -343,7 +357,10 @@ describe('loadFleet: huge and hostile inputs (generated, not committed)', () => 
 
   test('fails with every problem, capped at 100 listed plus a count of the rest', () => {
     // 300 vClusters named alike in one namespace: 299 duplicates.
-    const text = generatedFleet(300).replace(/namespace: ns-\d+/g, 'namespace: same').replace(/name: team-\d+/g, 'name: team').replace(/delivery: flux/g, 'rbac: static');
+    const text = generatedFleet(300)
+      .replace(/namespace: ns-\d+/g, 'namespace: same')
+      .replace(/name: team-\d+/g, 'name: team')
+      .replace(/delivery: flux/g, 'rbac: static');
     const error = validationError(() => parseFleet(text, 'dups.yaml'));
     expect(error.problems).toHaveLength(101);
     expect(error.message).toContain('199 more problems not shown');
@@ -375,7 +392,18 @@ describe('loadFleet: bounded work on endless, amplified and all-wrong input', ()
 
   /** A fleet with one shared key whose vClusters are written by `vcluster`. */
   function fleetOf(n: number, vcluster: (i: number) => string[]): string {
-    const lines = ['platform:', '  host: platform.example.com', 'defaults:', '  chartVersion: "0.36.1"', '  apiKey: shared', 'apiKeys:', '  shared:', '    namespace: vcluster-platform', '    existing: {}', 'vclusters:'];
+    const lines = [
+      'platform:',
+      '  host: platform.example.com',
+      'defaults:',
+      '  chartVersion: "0.36.1"',
+      '  apiKey: shared',
+      'apiKeys:',
+      '  shared:',
+      '    namespace: vcluster-platform',
+      '    existing: {}',
+      'vclusters:',
+    ];
     for (let i = 0; i < n; i++) lines.push(...vcluster(i));
     return `${lines.join('\n')}\n`;
   }
@@ -383,44 +411,58 @@ describe('loadFleet: bounded work on endless, amplified and all-wrong input', ()
   const HAS_DEV_ZERO = fs.existsSync('/dev/zero');
   (HAS_DEV_ZERO ? test : test.skip)('reads a device without a size (/dev/zero) only up to 16 MiB + 1 byte, then refuses it', () => {
     const { error, ms } = timed(() => loadFleet('/dev/zero', { displayPath: 'zero' }));
-    expect(error.message).toBe(`invalid fleet file zero: 1 problem:\n  - zero: (file): more than ${MAX_FLEET_FILE_BYTES} bytes arrived and reading stopped there; fleet files are limited to ${MAX_FLEET_FILE_BYTES} bytes (16 MiB)`);
+    expect(error.message).toBe(
+      `invalid fleet file zero: 1 problem:\n  - zero: (file): more than ${MAX_FLEET_FILE_BYTES} bytes arrived and reading stopped there; fleet files are limited to ${MAX_FLEET_FILE_BYTES} bytes (16 MiB)`,
+    );
     expect(ms).toBeLessThan(10_000);
   });
 
   const HAS_MKFIFO = spawnSync('sh', ['-c', 'command -v mkfifo']).status === 0;
-  (HAS_MKFIFO ? test : test.skip)('refuses a pipe that keeps sending and never closes, after 16 MiB + 1 byte', () => {
-    const fifo = path.join(dir, 'endless.pipe');
-    execFileSync('mkfifo', [fifo]);
-    // The writer is another process (loadFleet blocks this thread while it reads). It sends 64 MiB
-    // and then holds the pipe open for 20 s, so an unbounded read fails this test instead of hanging it.
-    const script = [
-      'const fs = require("fs");',
-      `const fd = fs.openSync(${JSON.stringify(fifo)}, "w");`,
-      'const b = Buffer.alloc(1 << 20, 35);',
-      'try { for (let i = 0; i < 64; i++) fs.writeSync(fd, b); } catch { process.exit(0); }',
-      'setTimeout(() => process.exit(0), 20000);',
-    ].join('\n');
-    const writer = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
-    try {
-      const { error } = timed(() => loadFleet(fifo, { displayPath: 'endless.pipe' }));
-      expect(error.message).toContain(`endless.pipe: (file): more than ${MAX_FLEET_FILE_BYTES} bytes arrived and reading stopped there; fleet files are limited to ${MAX_FLEET_FILE_BYTES} bytes (16 MiB)`);
-    } finally {
-      writer.kill('SIGKILL');
-    }
-  }, 30_000);
+  (HAS_MKFIFO ? test : test.skip)(
+    'refuses a pipe that keeps sending and never closes, after 16 MiB + 1 byte',
+    () => {
+      const fifo = path.join(dir, 'endless.pipe');
+      execFileSync('mkfifo', [fifo]);
+      // The writer is another process (loadFleet blocks this thread while it reads). It sends 64 MiB
+      // and then holds the pipe open for 20 s, so an unbounded read fails this test instead of hanging it.
+      const script = [
+        'const fs = require("fs");',
+        `const fd = fs.openSync(${JSON.stringify(fifo)}, "w");`,
+        'const b = Buffer.alloc(1 << 20, 35);',
+        'try { for (let i = 0; i < 64; i++) fs.writeSync(fd, b); } catch { process.exit(0); }',
+        'setTimeout(() => process.exit(0), 20000);',
+      ].join('\n');
+      const writer = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+      try {
+        const { error } = timed(() => loadFleet(fifo, { displayPath: 'endless.pipe' }));
+        expect(error.message).toContain(
+          `endless.pipe: (file): more than ${MAX_FLEET_FILE_BYTES} bytes arrived and reading stopped there; fleet files are limited to ${MAX_FLEET_FILE_BYTES} bytes (16 MiB)`,
+        );
+      } finally {
+        writer.kill('SIGKILL');
+      }
+    },
+    30_000,
+  );
 
-  (HAS_MKFIFO ? test : test.skip)('reads a pipe that closes under the limit completely', () => {
-    const fifo = path.join(dir, 'fleet.pipe');
-    execFileSync('mkfifo', [fifo]);
-    const source = path.join(dir, 'fleet-source.yaml');
-    fs.writeFileSync(source, generatedFleet(3000));
-    const writer = spawn(process.execPath, ['-e', `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(fifo)}, fs.readFileSync(${JSON.stringify(source)}))`], { stdio: 'ignore' });
-    try {
-      expect(loadFleet(fifo).vclusters).toHaveLength(3000);
-    } finally {
-      writer.kill('SIGKILL');
-    }
-  }, 30_000);
+  (HAS_MKFIFO ? test : test.skip)(
+    'reads a pipe that closes under the limit completely',
+    () => {
+      const fifo = path.join(dir, 'fleet.pipe');
+      execFileSync('mkfifo', [fifo]);
+      const source = path.join(dir, 'fleet-source.yaml');
+      fs.writeFileSync(source, generatedFleet(3000));
+      const writer = spawn(process.execPath, ['-e', `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(fifo)}, fs.readFileSync(${JSON.stringify(source)}))`], {
+        stdio: 'ignore',
+      });
+      try {
+        expect(loadFleet(fifo).vclusters).toHaveLength(3000);
+      } finally {
+        writer.kill('SIGKILL');
+      }
+    },
+    30_000,
+  );
 
   test('checks a small file whose aliases multiply one big map in seconds, listing 100 problems', () => {
     // 500 aliases of a 300-field map: far under yaml's maxAliasCount, 150,000 problems if all were collected.
@@ -445,7 +487,10 @@ describe('loadFleet: bounded work on endless, amplified and all-wrong input', ()
     expect(error.message).toMatch(/amplified\.yaml:\d+:5: \(yaml\): YAML aliases expand to too much data \(what they stand for passes 16777216 characters/);
 
     // One long string aliased in every vCluster: each alias is one use for yaml, but a megabyte to check.
-    const strings = fleetOf(0, () => []).replace('vclusters:\n', `s: &s "${'a'.repeat(1_000_000)}"\nvclusters:\n${Array.from({ length: 100 }, () => '  - { name: *s }').join('\n')}\n`);
+    const strings = fleetOf(0, () => []).replace(
+      'vclusters:\n',
+      `s: &s "${'a'.repeat(1_000_000)}"\nvclusters:\n${Array.from({ length: 100 }, () => '  - { name: *s }').join('\n')}\n`,
+    );
     expect(validationError(() => parseFleet(strings, 'strings.yaml')).message).toContain('YAML aliases expand to too much data');
   }, 30_000);
 
@@ -526,7 +571,19 @@ describe('loadFleet: secrets stay out of messages', () => {
   });
 
   test('fails on a plaintextFromEnv value with a stray newline, at the fleet field, without showing it', () => {
-    const text = ['platform:', '  host: platform.example.com', 'apiKeys:', '  lab:', '    namespace: lab', '    plaintextFromEnv: { variable: LAB_PLATFORM_ACCESS_KEY, allowPlaintext: true }', 'vclusters:', '  - name: lab', '    apiKey: lab', '    chartVersion: "0.36.1"', ''].join('\n');
+    const text = [
+      'platform:',
+      '  host: platform.example.com',
+      'apiKeys:',
+      '  lab:',
+      '    namespace: lab',
+      '    plaintextFromEnv: { variable: LAB_PLATFORM_ACCESS_KEY, allowPlaintext: true }',
+      'vclusters:',
+      '  - name: lab',
+      '    apiKey: lab',
+      '    chartVersion: "0.36.1"',
+      '',
+    ].join('\n');
     const error = validationError(() => parseFleet(text, 'lab.yaml', { env: { LAB_PLATFORM_ACCESS_KEY: `${FAKE_KEY}\n` } }));
     expect(error.problems.map((p) => `${p.file}:${p.line} ${p.path}`)).toEqual(['lab.yaml:6 apiKeys.lab.plaintextFromEnv.variable']);
     expect(error.message).toContain('contains whitespace or control characters');
@@ -566,7 +623,12 @@ describe('parseYamlSubset: the fast path reads exactly what yaml reads, or gives
     if (parseYamlSubset(text) === undefined) return false;
     const full = `${text}\n# \t\n`;
     expect(parseYamlSubset(full)).toBeUndefined();
-    const options = { env: {}, readFile: (): string => { throw Object.assign(new Error('no file'), { code: 'ENOENT' }); } };
+    const options = {
+      env: {},
+      readFile: (): string => {
+        throw Object.assign(new Error('no file'), { code: 'ENOENT' });
+      },
+    };
     const message = (t: string): string => {
       try {
         parseFleet(t, 'f.yaml', options);
@@ -598,11 +660,73 @@ describe('parseYamlSubset: the fast path reads exactly what yaml reads, or gives
   });
 
   const SCALARS = [
-    'team-a', 'true', 'false', 'True', 'FALSE', 'null', '~', 'yes', 'on', '0.30', '0.36.1', 'v0.36.1', '42', '1e3', '.5', '.inf', '.NaN', '0x1F', '0o17',
-    '10m', '1h30m', '2026-11', '2026-11-28', 'https://platform.example.com:8443', 'a: b', 'a:', 'a #c', 'a#b', 'a  b', 'AgB+/x==', './dist', '../x', '@x', '%x',
-    '"0.36.1"', '"with # hash"', '"a: b"', "'single'", "'it''s'", '"esc\\n"', '"tab\\t"', '"tеam"', '""', "''", '{}', '[]', '[a]', '{ name: vault }',
-    '{ kind: ClusterSecretStore, name: vault }', '{a: b}', '{ a: b, }', '{ a: 1 }', '{ a: "b" }', '- x', '&a x', '*a', '!tag x', '|', '>', '"open', '',
-    'x # trailing comment', 'x #', '-x', '?x', 'x,y', 'a\tb',
+    'team-a',
+    'true',
+    'false',
+    'True',
+    'FALSE',
+    'null',
+    '~',
+    'yes',
+    'on',
+    '0.30',
+    '0.36.1',
+    'v0.36.1',
+    '42',
+    '1e3',
+    '.5',
+    '.inf',
+    '.NaN',
+    '0x1F',
+    '0o17',
+    '10m',
+    '1h30m',
+    '2026-11',
+    '2026-11-28',
+    'https://platform.example.com:8443',
+    'a: b',
+    'a:',
+    'a #c',
+    'a#b',
+    'a  b',
+    'AgB+/x==',
+    './dist',
+    '../x',
+    '@x',
+    '%x',
+    '"0.36.1"',
+    '"with # hash"',
+    '"a: b"',
+    "'single'",
+    "'it''s'",
+    '"esc\\n"',
+    '"tab\\t"',
+    '"tеam"',
+    '""',
+    "''",
+    '{}',
+    '[]',
+    '[a]',
+    '{ name: vault }',
+    '{ kind: ClusterSecretStore, name: vault }',
+    '{a: b}',
+    '{ a: b, }',
+    '{ a: 1 }',
+    '{ a: "b" }',
+    '- x',
+    '&a x',
+    '*a',
+    '!tag x',
+    '|',
+    '>',
+    '"open',
+    '',
+    'x # trailing comment',
+    'x #',
+    '-x',
+    '?x',
+    'x,y',
+    'a\tb',
   ];
   const KEYS = ['name', 'namespace', 'apiKey', 'a.b', 'a-b', '_x', '1', 'true', 'null', '__proto__', '<<', '"quoted"', 'a b', 'name'];
 
@@ -660,8 +784,43 @@ describe('parseYamlSubset: the fast path reads exactly what yaml reads, or gives
   });
 
   // Fleet-like documents that mostly stay in the subset: fleet field names, scalars the subset reads.
-  const FLEET_SCALARS = ['team-a', 'Team_A', 'true', 'false', '"0.36.1"', "'0.31.3'", '{ name: vault }', '{ kind: Bad, name: vault }', '{}', '[]', 'x # comment', 'argo', 'chart', 'https://p.example.com', '"tеam"', 'a  b'];
-  const FLEET_KEYS = ['platform', 'host', 'apiKeys', 'vclusters', 'name', 'namespace', 'apiKey', 'existing', 'externalSecret', 'storeRef', 'remoteRef', 'delivery', 'rbac', 'chartVersion', 'shared', 'Bad_Id', 'x'];
+  const FLEET_SCALARS = [
+    'team-a',
+    'Team_A',
+    'true',
+    'false',
+    '"0.36.1"',
+    "'0.31.3'",
+    '{ name: vault }',
+    '{ kind: Bad, name: vault }',
+    '{}',
+    '[]',
+    'x # comment',
+    'argo',
+    'chart',
+    'https://p.example.com',
+    '"tеam"',
+    'a  b',
+  ];
+  const FLEET_KEYS = [
+    'platform',
+    'host',
+    'apiKeys',
+    'vclusters',
+    'name',
+    'namespace',
+    'apiKey',
+    'existing',
+    'externalSecret',
+    'storeRef',
+    'remoteRef',
+    'delivery',
+    'rbac',
+    'chartVersion',
+    'shared',
+    'Bad_Id',
+    'x',
+  ];
   const fleetTree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
     node: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },

@@ -253,17 +253,11 @@ describe('Flux HelmRelease errors', () => {
         valuesFrom: 'secret' as FluxValuesSource,
       }),
     );
-    expect(e.problems.map((p) => p.path)).toEqual([
-      'name',
-      'namespace',
-      'releaseName',
-      'interval',
-      'helmRepository.name',
-      'helmRepository.namespace',
-      'valuesFrom',
-    ]);
+    expect(e.problems.map((p) => p.path)).toEqual(['name', 'namespace', 'releaseName', 'interval', 'helmRepository.name', 'helmRepository.namespace', 'valuesFrom']);
     expect(e.message).toContain('valuesFrom: unknown values source; got "secret" (allowed: inline, configMap)');
-    const cm = validationError(() => renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'b', 'b'), valuesFrom: FluxValuesSource.CONFIG_MAP, configMapName: 'B values' }));
+    const cm = validationError(() =>
+      renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'b', 'b'), valuesFrom: FluxValuesSource.CONFIG_MAP, configMapName: 'B values' }),
+    );
     expect(cm.problems.map((p) => p.path)).toEqual(['configMapName']);
   });
 
@@ -355,11 +349,23 @@ describeShared('Flux objects validate against the CRDs in ../shared/crds', () =>
     ['HelmRepository', (s) => new VClusterHelmRepository(s, 'r')],
     ['HelmRepository, oci', (s) => new VClusterHelmRepository(s, 'r', { url: 'oci://ghcr.io/acme/charts', name: 'acme', namespace: 'tenants', interval: '30m' })],
     ['HelmRelease, inline, in the vCluster namespace', (s) => new VClusterHelmRelease(s, 'h', { connection: connectionThroughExistingKey(s, 'a', 'a') })],
-    ['HelmRelease, inline, outside with releaseName', (s) => new VClusterHelmRelease(s, 'h', { connection: connectionThroughExistingKey(s, 'a', 'a'), namespace: 'flux-system', releaseName: 'a' })],
-    ['HelmRelease, Flux default naming outside', (s) => new VClusterHelmRelease(s, 'h', { connection: connectionThroughExistingKey(s, 'a-b', 'a'), name: 'b', namespace: 'flux-system' })],
+    [
+      'HelmRelease, inline, outside with releaseName',
+      (s) => new VClusterHelmRelease(s, 'h', { connection: connectionThroughExistingKey(s, 'a', 'a'), namespace: 'flux-system', releaseName: 'a' }),
+    ],
+    [
+      'HelmRelease, Flux default naming outside',
+      (s) => new VClusterHelmRelease(s, 'h', { connection: connectionThroughExistingKey(s, 'a-b', 'a'), name: 'b', namespace: 'flux-system' }),
+    ],
     [
       'HelmRelease, valuesFrom ConfigMap',
-      (s) => new VClusterHelmRelease(s, 'h', { connection: connectionThroughExistingKey(s, 'a', 'a', '0.31.3'), namespace: 'flux-system', releaseName: 'a', valuesFrom: FluxValuesSource.CONFIG_MAP }),
+      (s) =>
+        new VClusterHelmRelease(s, 'h', {
+          connection: connectionThroughExistingKey(s, 'a', 'a', '0.31.3'),
+          namespace: 'flux-system',
+          releaseName: 'a',
+          valuesFrom: FluxValuesSource.CONFIG_MAP,
+        }),
     ],
     ['Kustomization, wait', (s) => new FluxKustomization(s, 'k', { name: 'k', path: './dist/host', dependsOn: ['x'] })],
     [

@@ -1,12 +1,6 @@
 import { createHash } from 'crypto';
 import { ValuesLayout, hasBrokenChartRbac, parseChartVersion, valuesLayoutFor } from '../src/chart-version';
-import {
-  defaultServiceAccountName,
-  fluxDefaultReleaseName,
-  isDns1123Label,
-  isDns1123Subdomain,
-  truncate63TrimOneDash,
-} from '../src/names';
+import { defaultServiceAccountName, fluxDefaultReleaseName, isDns1123Label, isDns1123Subdomain, truncate63TrimOneDash } from '../src/names';
 import { describeShared } from './shared';
 import { availableValuesSchemas, resolveValuesSchema } from './support/values-schema';
 
@@ -27,12 +21,9 @@ describe('parseChartVersion', () => {
     expect(parseChartVersion(text)).toEqual(expected);
   });
 
-  test.each([['0.31'], ['0.31.x'], ['latest'], [''], ['00.31.3'], ['0.31.3 '], [' 0.31.3'], ['0.31.3-'], ['V0.31.3'], ['v'], ['0.31.3.1']])(
-    'fails on %j (not semver)',
-    (text) => {
-      expect(parseChartVersion(text)).toBeUndefined();
-    },
-  );
+  test.each([['0.31'], ['0.31.x'], ['latest'], [''], ['00.31.3'], ['0.31.3 '], [' 0.31.3'], ['0.31.3-'], ['V0.31.3'], ['v'], ['0.31.3.1']])('fails on %j (not semver)', (text) => {
+    expect(parseChartVersion(text)).toBeUndefined();
+  });
 
   test.each([[undefined], [null], [31], [{ major: 0 }]])('fails on the non-string %p', (value) => {
     expect(parseChartVersion(value)).toBeUndefined();

@@ -3,12 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ValidationError } from '../src/errors';
-import {
-  ConcurrentWriteError,
-  DEFAULT_MANIFEST_NAME,
-  MANIFEST_HEADER,
-  writeTreeAtomically,
-} from '../src/output-writer';
+import { ConcurrentWriteError, DEFAULT_MANIFEST_NAME, MANIFEST_HEADER, writeTreeAtomically } from '../src/output-writer';
 // The real module object (not an import-star copy), so a test can make one call of it fail.
 import nodeFs = require('fs');
 
@@ -47,7 +42,10 @@ function readTree(dir: string): Record<string, string> {
 
 /** Names beside `out` in the temp folder, other than `out` itself: temp and old trees. */
 function siblings(): string[] {
-  return fs.readdirSync(tmp).filter((name) => name !== 'out').sort();
+  return fs
+    .readdirSync(tmp)
+    .filter((name) => name !== 'out')
+    .sort();
 }
 
 /** A pid that surely belonged to a process that has exited. */
@@ -437,9 +435,7 @@ describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
     const error = expectValidationError(() => writeTreeAtomically(outDir, V2));
     expect(error.message).toContain(`refusing to replace ${old}`);
     // The emptied folder is ours and not named; the foreign file is.
-    expect(error.problems.map((p) => [p.path, p.message])).toEqual([
-      ['team-b/notes.md', expect.stringContaining('not listed in .generated-files')],
-    ]);
+    expect(error.problems.map((p) => [p.path, p.message])).toEqual([['team-b/notes.md', expect.stringContaining('not listed in .generated-files')]]);
     expect(readTree(old)).toEqual(before);
     expect(readTree(outDir)).toEqual(outBefore);
   });
@@ -460,11 +456,7 @@ describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
     fs.mkdirSync(path.join(old, 'team-b', 'deeper'));
     fs.symlinkSync('/etc/hostname', path.join(old, 'link'));
     const before = readTree(old);
-    expect(expectValidationError(() => writeTreeAtomically(outDir, V2)).problems.map((p) => p.path)).toEqual([
-      'elsewhere/',
-      'link',
-      'team-b/deeper/',
-    ]);
+    expect(expectValidationError(() => writeTreeAtomically(outDir, V2)).problems.map((p) => p.path)).toEqual(['elsewhere/', 'link', 'team-b/deeper/']);
     expect(readTree(old)).toEqual(before);
 
     // Without a manifest of ours, only the folders of the manifest's own path are accepted.
@@ -472,10 +464,7 @@ describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
     fs.rmSync(old, { recursive: true });
     fs.mkdirSync(path.join(bare, 'team-a'), { recursive: true });
     fs.writeFileSync(path.join(bare, DEFAULT_MANIFEST_NAME), 'team-a/x.yaml\n');
-    expect(expectValidationError(() => writeTreeAtomically(outDir, V2)).problems.map((p) => p.path)).toEqual([
-      DEFAULT_MANIFEST_NAME,
-      'team-a/',
-    ]);
+    expect(expectValidationError(() => writeTreeAtomically(outDir, V2)).problems.map((p) => p.path)).toEqual([DEFAULT_MANIFEST_NAME, 'team-a/']);
     expect(fs.existsSync(path.join(bare, 'team-a'))).toBe(true);
   });
 
@@ -486,10 +475,7 @@ describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
     fs.mkdirSync(path.join(tmp, 'victim-dir'));
     const old = path.join(tmp, `.out.old-${deadPid()}`);
     fs.mkdirSync(path.join(old, 'a'), { recursive: true });
-    fs.writeFileSync(
-      path.join(old, DEFAULT_MANIFEST_NAME),
-      `${MANIFEST_HEADER}\n../victim.yaml\n../victim-dir/x.yaml\n${victim}\na/b.yaml\n${DEFAULT_MANIFEST_NAME}\n`,
-    );
+    fs.writeFileSync(path.join(old, DEFAULT_MANIFEST_NAME), `${MANIFEST_HEADER}\n../victim.yaml\n../victim-dir/x.yaml\n${victim}\na/b.yaml\n${DEFAULT_MANIFEST_NAME}\n`);
     expect(writeTreeAtomically(outDir, V1).changed).toBe(false);
     expect(fs.readFileSync(victim, 'utf8')).toBe('keep\n');
     expect(fs.existsSync(path.join(tmp, 'victim-dir'))).toBe(true);

@@ -9,7 +9,6 @@ import { K8sObject, externalSecretKey, problemsOf, synth } from './support/const
 import { describeShared } from './shared';
 import { validateValues } from './support/values-schema';
 
-
 function sharedKey(chart: Chart, overrides: Partial<PlatformApiKeyProps> = {}): PlatformApiKey {
   return externalSecretKey(chart, 'shared-key', overrides);
 }
@@ -114,11 +113,24 @@ describe('PlatformApiKeyRbac: names, rule, subject (identical to the chart)', ()
 
   test('serviceAccountName overrides the subject; the subject stays in the RELEASE namespace', () => {
     const { objects } = synth((chart) => {
-      new PlatformApiKeyRbac(chart, 'rbac', { release: 'team-a', releaseNamespace: 'team-a', secretName: 'platform-key', secretNamespace: 'keys', serviceAccountName: 'custom-sa' });
+      new PlatformApiKeyRbac(chart, 'rbac', {
+        release: 'team-a',
+        releaseNamespace: 'team-a',
+        secretName: 'platform-key',
+        secretNamespace: 'keys',
+        serviceAccountName: 'custom-sa',
+      });
     });
     expect(objects).toMatchSnapshot();
     expect(objects).toEqual(
-      expectedRbac({ role: 'vc-team-a-v-team-a-platform-role', binding: 'vc-team-a-v-team-a-platform-role-binding', secretNamespace: 'keys', secretName: 'platform-key', serviceAccount: 'custom-sa', releaseNamespace: 'team-a' }),
+      expectedRbac({
+        role: 'vc-team-a-v-team-a-platform-role',
+        binding: 'vc-team-a-v-team-a-platform-role-binding',
+        secretNamespace: 'keys',
+        secretName: 'platform-key',
+        serviceAccount: 'custom-sa',
+        releaseNamespace: 'team-a',
+      }),
     );
   });
 
@@ -143,14 +155,15 @@ describe('PlatformApiKeyRbac: names, rule, subject (identical to the chart)', ()
   });
 
   test('fails listing every bad field at once, with path and value', () => {
-    const { problems, message } = problemsOf(() =>
-      new PlatformApiKeyRbac(new Chart(Testing.app(), 'c'), 'rbac', {
-        release: `${REL53}x`,
-        releaseNamespace: 'Team-A',
-        secretName: 'bad_name',
-        secretNamespace: '',
-        serviceAccountName: 'SA!',
-      }),
+    const { problems, message } = problemsOf(
+      () =>
+        new PlatformApiKeyRbac(new Chart(Testing.app(), 'c'), 'rbac', {
+          release: `${REL53}x`,
+          releaseNamespace: 'Team-A',
+          secretName: 'bad_name',
+          secretNamespace: '',
+          serviceAccountName: 'SA!',
+        }),
     );
     expect(problems.map((p) => [p.path, p.value])).toEqual([
       ['release', JSON.stringify(`${REL53}x`)],
@@ -170,8 +183,8 @@ describe('chart RBAC names that Kubernetes would refuse or that two vClusters wo
 
   test('fails on a Role name that would end in "-" (the chart trims only one)', () => {
     expect(platformRbacNames('web', DASHED_NS).roleName).toMatch(/-$/);
-    const { problems } = problemsOf(() =>
-      new PlatformApiKeyRbac(new Chart(Testing.app(), 'c'), 'rbac', { release: 'web', releaseNamespace: DASHED_NS, secretName: 'k', secretNamespace: 'keys' }),
+    const { problems } = problemsOf(
+      () => new PlatformApiKeyRbac(new Chart(Testing.app(), 'c'), 'rbac', { release: 'web', releaseNamespace: DASHED_NS, secretName: 'k', secretNamespace: 'keys' }),
     );
     expect(problems.map((p) => p.path)).toEqual(['release', 'release']);
     expect(problems[0]!.message).toContain(`platform Role "vc-web-v-${'a'.repeat(52)}-"`);
@@ -232,7 +245,14 @@ describe('VClusterPlatformConnection: RBAC modes', () => {
     expect(conn!.values).toEqual(version === '0.31.3' ? { external: { platform: { apiKey } } } : { platform: { apiKey } });
     if (rbac === RbacMode.STATIC) {
       expect(objects.slice(1)).toEqual(
-        expectedRbac({ role: 'vc-team-a-v-team-a-platform-role', binding: 'vc-team-a-v-team-a-platform-role-binding', secretNamespace: 'vcluster-platform', secretName: DEFAULT_API_KEY_SECRET_NAME, serviceAccount: 'vc-team-a', releaseNamespace: 'team-a' }),
+        expectedRbac({
+          role: 'vc-team-a-v-team-a-platform-role',
+          binding: 'vc-team-a-v-team-a-platform-role-binding',
+          secretNamespace: 'vcluster-platform',
+          secretName: DEFAULT_API_KEY_SECRET_NAME,
+          serviceAccount: 'vc-team-a',
+          releaseNamespace: 'team-a',
+        }),
       );
     }
     expect(Warnings.collect(app)).toEqual([]);
@@ -282,7 +302,13 @@ describe('VClusterPlatformConnection: RBAC modes', () => {
   test('serviceAccountName on the connection: RBAC subject and values agree', () => {
     let conn: VClusterPlatformConnection | undefined;
     const { objects } = synth((chart) => {
-      conn = new VClusterPlatformConnection(chart, 'team-a', { release: 'team-a', namespace: 'team-a', vclusterVersion: '0.36.1', apiKey: sharedKey(chart), serviceAccountName: 'team-a-control-plane' });
+      conn = new VClusterPlatformConnection(chart, 'team-a', {
+        release: 'team-a',
+        namespace: 'team-a',
+        vclusterVersion: '0.36.1',
+        apiKey: sharedKey(chart),
+        serviceAccountName: 'team-a-control-plane',
+      });
     });
     expect(objects).toMatchSnapshot();
     const binding = objects.find((o) => o.kind === 'RoleBinding')!;
@@ -365,7 +391,14 @@ describeShared('every values object of these RBAC scenarios validates against it
     ['0.37.0', RbacMode.CHART],
   ])('%s %s', (version, mode) => {
     const chart = new Chart(Testing.app(), 'c');
-    const conn = new VClusterPlatformConnection(chart, 'v', { release: 'v', namespace: 'v', vclusterVersion: version, apiKey: sharedKey(chart), rbac: mode, serviceAccountName: 'v-sa' });
+    const conn = new VClusterPlatformConnection(chart, 'v', {
+      release: 'v',
+      namespace: 'v',
+      vclusterVersion: version,
+      apiKey: sharedKey(chart),
+      rbac: mode,
+      serviceAccountName: 'v-sa',
+    });
     expect(validateValues(conn.values, version)).toEqual([]);
   });
 });

@@ -1,9 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import {
-  AccessKeySource,
-  AccessKeySourceType,
-  SecretStoreKind,
-} from '../src/access-key-source';
+import { AccessKeySource, AccessKeySourceType, SecretStoreKind } from '../src/access-key-source';
 import {
   DEFAULT_API_KEY_SECRET_NAME,
   KeyFanOut,
@@ -37,7 +33,9 @@ const SEALED_VALUE = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37 +
 /** A syntactically valid PEM block whose body is test text, not a certificate. */
 const CA_PEM = [
   '-----BEGIN CERTIFICATE-----',
-  ...(Buffer.from('test-only CA data for cdk8s-vcluster-platform, not a real certificate!!').toString('base64').match(/.{1,64}/g) ?? []),
+  ...(Buffer.from('test-only CA data for cdk8s-vcluster-platform, not a real certificate!!')
+    .toString('base64')
+    .match(/.{1,64}/g) ?? []),
   '-----END CERTIFICATE-----',
   '',
 ].join('\n');
@@ -49,7 +47,6 @@ const PRIVATE_KEY_PEM = `-----BEGIN PRIVATE KEY-----\n${PRIVATE_KEY_MARKER}\n---
 /** Synthesized JSON, poked into by path; `any` keeps these lookups readable. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-
 
 function keyProps(overrides: Partial<PlatformApiKeyProps> = {}): PlatformApiKeyProps {
   return {
@@ -125,7 +122,11 @@ describe('AccessKeySource.externalSecret', () => {
 
   test('carries instanceName, insecure and CA data as template data; a custom secretName names both objects', () => {
     const { objects } = synth((chart) => {
-      new PlatformApiKey(chart, 'key', keyProps({ secretName: 'platform-key', instanceName: 'team-a', insecure: true, certificateAuthorityData: CA_PEM, host: 'https://platform.example.com:8443' }));
+      new PlatformApiKey(
+        chart,
+        'key',
+        keyProps({ secretName: 'platform-key', instanceName: 'team-a', insecure: true, certificateAuthorityData: CA_PEM, host: 'https://platform.example.com:8443' }),
+      );
     });
     expect(objects).toMatchSnapshot();
     const spec = objects[0]!.spec as Json;
@@ -241,7 +242,11 @@ describeKubectl('oracle: the plain Secret is what kubectl create secret generic 
     expect(Object.keys(expected.data as object)).toEqual([...Object.keys(expected.data as object)].sort());
 
     // The pure render function gives the same object.
-    const key = new PlatformApiKey(new Chart(Testing.app(), 'pure'), 'key', keyProps({ namespace: 'team-a', ...props, source: AccessKeySource.literal(ACCESS_KEY, { allowPlaintext: true }) }));
+    const key = new PlatformApiKey(
+      new Chart(Testing.app(), 'pure'),
+      'key',
+      keyProps({ namespace: 'team-a', ...props, source: AccessKeySource.literal(ACCESS_KEY, { allowPlaintext: true }) }),
+    );
     expect(renderPlainSecret({ secretName: key.secretName, namespace: key.namespace, data: key.data }, ACCESS_KEY)).toEqual(expected);
   });
 });
@@ -275,11 +280,23 @@ describe('PlatformApiKey.fromSecretName', () => {
 });
 
 describe('KeyFanOut.CLUSTER_EXTERNAL_SECRET', () => {
-  test('one ClusterExternalSecret selecting the consumers\' namespaces (sorted, deduplicated), and no RBAC', () => {
+  test("one ClusterExternalSecret selecting the consumers' namespaces (sorted, deduplicated), and no RBAC", () => {
     let key: PlatformApiKey | undefined;
     const { objects, app } = synth((chart) => {
-      key = new PlatformApiKey(chart, 'shared', keyProps({ fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET, source: AccessKeySource.externalSecret({ storeName: 'platform-store', remoteKey: 'platform/key', refreshInterval: '30m' }) }));
-      for (const [release, namespace] of [['team-c', 'team-c'], ['team-a', 'team-a'], ['team-b', 'team-b'], ['team-a-2', 'team-a']]) {
+      key = new PlatformApiKey(
+        chart,
+        'shared',
+        keyProps({
+          fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET,
+          source: AccessKeySource.externalSecret({ storeName: 'platform-store', remoteKey: 'platform/key', refreshInterval: '30m' }),
+        }),
+      );
+      for (const [release, namespace] of [
+        ['team-c', 'team-c'],
+        ['team-a', 'team-a'],
+        ['team-b', 'team-b'],
+        ['team-a-2', 'team-a'],
+      ]) {
         const conn = new VClusterPlatformConnection(chart, release!, { release: release!, namespace: namespace!, vclusterVersion: '0.36.1', apiKey: key });
         // The Secret is placed in the vCluster's own namespace: nothing to read across namespaces.
         expect(conn.secretNamespace).toBe(namespace);
@@ -294,9 +311,7 @@ describe('KeyFanOut.CLUSTER_EXTERNAL_SECRET', () => {
     // Cluster-scoped, so named <key namespace>.<secretName>: two teams' keys never share a name.
     expect(ces.metadata).toEqual({ name: `vcluster-platform.${DEFAULT_API_KEY_SECRET_NAME}` });
     const spec = ces.spec as Json;
-    expect(spec.namespaceSelectors).toEqual([
-      { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['team-a', 'team-b', 'team-c'] }] },
-    ]);
+    expect(spec.namespaceSelectors).toEqual([{ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['team-a', 'team-b', 'team-c'] }] }]);
     expect(spec.externalSecretName).toBe(DEFAULT_API_KEY_SECRET_NAME);
     expect(spec.refreshTime).toBe('30m');
     expect(spec.externalSecretSpec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'platform-store' });
@@ -338,7 +353,9 @@ describe('KeyFanOut.CLUSTER_EXTERNAL_SECRET', () => {
 
   test('fails when <namespace>.<secretName> would pass 253 characters', () => {
     const secretName = `${'s'.repeat(200)}`;
-    const { problems } = problemsOf(() => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ namespace: 'n'.repeat(60), secretName, fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET })));
+    const { problems } = problemsOf(
+      () => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ namespace: 'n'.repeat(60), secretName, fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET })),
+    );
     expect(problems.map((p) => p.path)).toEqual(['secretName']);
     expect(problems[0]!.message).toContain('is 261 characters, more than 253');
     expect(problems[0]!.allowed).toBe('a secretName of at most 192 characters with this namespace');
@@ -378,47 +395,65 @@ describeShared('the CRD validator (test/support/crd.ts) cannot silently pass', (
   test.each([
     {
       name: 'an unknown field in spec',
-      mutate: (o: Json) => { o.spec.refreshEvery = '1h'; },
+      mutate: (o: Json) => {
+        o.spec.refreshEvery = '1h';
+      },
       expected: /\/spec: .*unknown field "refreshEvery"/,
     },
     {
       name: 'an unknown field deep inside the template',
-      mutate: (o: Json) => { o.spec.target.template.engine = 'v2'; },
+      mutate: (o: Json) => {
+        o.spec.target.template.engine = 'v2';
+      },
       expected: /\/spec\/target\/template: .*unknown field "engine"/,
     },
     {
       name: 'a wrong type',
-      mutate: (o: Json) => { o.spec.data[0].remoteRef.key = 42; },
+      mutate: (o: Json) => {
+        o.spec.data[0].remoteRef.key = 42;
+      },
       expected: /\/spec\/data\/0\/remoteRef\/key: must be string/,
     },
     {
       name: 'a value outside an enum',
-      mutate: (o: Json) => { o.spec.secretStoreRef.kind = 'VaultStore'; },
+      mutate: (o: Json) => {
+        o.spec.secretStoreRef.kind = 'VaultStore';
+      },
       expected: /\/spec\/secretStoreRef\/kind: must be equal to one of the allowed values/,
     },
     {
       name: 'the unserved v1beta1',
-      mutate: (o: Json) => { o.apiVersion = 'external-secrets.io/v1beta1'; },
+      mutate: (o: Json) => {
+        o.apiVersion = 'external-secrets.io/v1beta1';
+      },
       expected: /version v1beta1 of ExternalSecret is not served \(served: v1\)/,
     },
     {
       name: 'an undeclared version',
-      mutate: (o: Json) => { o.apiVersion = 'external-secrets.io/v2'; },
+      mutate: (o: Json) => {
+        o.apiVersion = 'external-secrets.io/v2';
+      },
       expected: /version v2 of ExternalSecret is not declared/,
     },
     {
       name: 'an unknown kind',
-      mutate: (o: Json) => { o.kind = 'ExternalSecrets'; },
+      mutate: (o: Json) => {
+        o.kind = 'ExternalSecrets';
+      },
       expected: /no CRD for kind ExternalSecrets/,
     },
     {
       name: 'metadata without a name',
-      mutate: (o: Json) => { delete o.metadata.name; },
+      mutate: (o: Json) => {
+        delete o.metadata.name;
+      },
       expected: /\/metadata: must have required property 'name'/,
     },
     {
       name: 'a non-string label value',
-      mutate: (o: Json) => { o.metadata.labels = { team: 1 }; },
+      mutate: (o: Json) => {
+        o.metadata.labels = { team: 1 };
+      },
       expected: /\/metadata\/labels\/team: must be string/,
     },
   ])('fails on $name', ({ mutate, expected }) => {
@@ -437,11 +472,13 @@ describeShared('the CRD validator (test/support/crd.ts) cannot silently pass', (
     ss.spec.template.type = ['Opaque'];
     ss.spec.extra = true;
     const problems = validateAgainstCrd(ss);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^\/spec\/encryptedData\/accessKey: must be string/),
-      expect.stringMatching(/^\/spec\/template\/type: must be string/),
-      expect.stringMatching(/^\/spec: .*unknown field "extra"/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/spec\/encryptedData\/accessKey: must be string/),
+        expect.stringMatching(/^\/spec\/template\/type: must be string/),
+        expect.stringMatching(/^\/spec: .*unknown field "extra"/),
+      ]),
+    );
   });
 
   test('honours x-kubernetes-preserve-unknown-fields and nullable', () => {
@@ -554,19 +591,73 @@ describe('fails on invalid input', () => {
     ['rotation (empty)', { rotation: '' }, 'rotation', '""', /not a valid rotation token/],
     ['insecure', { insecure: 'yes' as unknown as boolean }, 'insecure', '"yes"', /must be a boolean/],
     ['certificateAuthorityData', { certificateAuthorityData: 'not a certificate' }, 'certificateAuthorityData', '17 characters', /is not PEM certificate data/],
-    ['store kind', { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', storeKind: 'VaultStore' as SecretStoreKind }) }, 'source.storeKind', '"VaultStore"', /unknown store kind/],
+    [
+      'store kind',
+      { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', storeKind: 'VaultStore' as SecretStoreKind }) },
+      'source.storeKind',
+      '"VaultStore"',
+      /unknown store kind/,
+    ],
     ['store name', { source: AccessKeySource.externalSecret({ storeName: 'My Store', remoteKey: 'k' }) }, 'source.storeName', '"My Store"', /must name a SecretStore/],
     ['remote key', { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: '  ' }) }, 'source.remoteKey', '"  "', /non-empty key/],
     ['remote property', { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', remoteProperty: '' }) }, 'source.remoteProperty', '""', /non-empty property/],
-    ['refresh interval "1 hour"', { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', refreshInterval: '1 hour' }) }, 'source.refreshInterval', '"1 hour"', /not a duration/],
-    ['refresh interval "1d"', { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', refreshInterval: '1d' }) }, 'source.refreshInterval', '"1d"', /not a duration/],
-    ['refresh interval "00"', { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', refreshInterval: '00' }) }, 'source.refreshInterval', '"00"', /not a duration/],
-    ['sealed value not base64', { source: AccessKeySource.sealed({ encryptedAccessKey: `${SEALED_VALUE.slice(0, -8)}!!!!!!!!` }) }, 'source.encryptedAccessKey', `${SEALED_VALUE.length} characters`, /not a sealed value/],
-    ['sealed value too short', { source: AccessKeySource.sealed({ encryptedAccessKey: sealedShort }) }, 'source.encryptedAccessKey', `${sealedShort.length} characters`, /not a sealed value/],
-    ['sealing scope', { source: AccessKeySource.sealed({ encryptedAccessKey: SEALED_VALUE, scope: 'global' as SealedSecretScope }) }, 'source.scope', '"global"', /unknown sealing scope/],
+    [
+      'refresh interval "1 hour"',
+      { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', refreshInterval: '1 hour' }) },
+      'source.refreshInterval',
+      '"1 hour"',
+      /not a duration/,
+    ],
+    [
+      'refresh interval "1d"',
+      { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', refreshInterval: '1d' }) },
+      'source.refreshInterval',
+      '"1d"',
+      /not a duration/,
+    ],
+    [
+      'refresh interval "00"',
+      { source: AccessKeySource.externalSecret({ storeName: 'x', remoteKey: 'k', refreshInterval: '00' }) },
+      'source.refreshInterval',
+      '"00"',
+      /not a duration/,
+    ],
+    [
+      'sealed value not base64',
+      { source: AccessKeySource.sealed({ encryptedAccessKey: `${SEALED_VALUE.slice(0, -8)}!!!!!!!!` }) },
+      'source.encryptedAccessKey',
+      `${SEALED_VALUE.length} characters`,
+      /not a sealed value/,
+    ],
+    [
+      'sealed value too short',
+      { source: AccessKeySource.sealed({ encryptedAccessKey: sealedShort }) },
+      'source.encryptedAccessKey',
+      `${sealedShort.length} characters`,
+      /not a sealed value/,
+    ],
+    [
+      'sealing scope',
+      { source: AccessKeySource.sealed({ encryptedAccessKey: SEALED_VALUE, scope: 'global' as SealedSecretScope }) },
+      'source.scope',
+      '"global"',
+      /unknown sealing scope/,
+    ],
     ['fan-out kind', { fanOut: 'everywhere' as KeyFanOut }, 'fanOut', '"everywhere"', /unknown fan-out/],
-    ['fan-out with a sealed source', { fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET, source: AccessKeySource.sealed({ encryptedAccessKey: SEALED_VALUE }) }, 'fanOut', '"clusterExternalSecret"', /needs AccessKeySource\.externalSecret/],
-    ['fan-out with a literal source', { fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET, source: AccessKeySource.literal(ACCESS_KEY, { allowPlaintext: true }) }, 'fanOut', '"clusterExternalSecret"', /needs AccessKeySource\.externalSecret/],
+    [
+      'fan-out with a sealed source',
+      { fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET, source: AccessKeySource.sealed({ encryptedAccessKey: SEALED_VALUE }) },
+      'fanOut',
+      '"clusterExternalSecret"',
+      /needs AccessKeySource\.externalSecret/,
+    ],
+    [
+      'fan-out with a literal source',
+      { fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET, source: AccessKeySource.literal(ACCESS_KEY, { allowPlaintext: true }) },
+      'fanOut',
+      '"clusterExternalSecret"',
+      /needs AccessKeySource\.externalSecret/,
+    ],
     ['source not from a factory', { source: { type: 'externalSecret' } as unknown as AccessKeySource }, 'source', '"object"', /AccessKeySource factory/],
   ])('fails on a bad %s', (_case, overrides, path, value, message) => {
     const { problems, message: text } = problemsOf(() => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps(overrides)));
@@ -597,9 +688,24 @@ describe('fails on invalid input', () => {
 
   test.each([
     ['literal without allowPlaintext', () => AccessKeySource.literal(ACCESS_KEY, { allowPlaintext: false }), 'source.allowPlaintext', /needs the explicit opt-in/],
-    ['literal with a missing options object', () => AccessKeySource.literal(ACCESS_KEY, undefined as unknown as { allowPlaintext: boolean }), 'source.allowPlaintext', /needs the explicit opt-in/],
-    ['literal with a truthy non-boolean opt-in', () => AccessKeySource.literal(ACCESS_KEY, { allowPlaintext: 'true' as unknown as boolean }), 'source.allowPlaintext', /needs the explicit opt-in/],
-    ['fromEnv without allowPlaintext', () => AccessKeySource.fromEnv('PLATFORM_ACCESS_KEY', { allowPlaintext: false, env: { PLATFORM_ACCESS_KEY: ACCESS_KEY } }), 'source.allowPlaintext', /needs the explicit opt-in/],
+    [
+      'literal with a missing options object',
+      () => AccessKeySource.literal(ACCESS_KEY, undefined as unknown as { allowPlaintext: boolean }),
+      'source.allowPlaintext',
+      /needs the explicit opt-in/,
+    ],
+    [
+      'literal with a truthy non-boolean opt-in',
+      () => AccessKeySource.literal(ACCESS_KEY, { allowPlaintext: 'true' as unknown as boolean }),
+      'source.allowPlaintext',
+      /needs the explicit opt-in/,
+    ],
+    [
+      'fromEnv without allowPlaintext',
+      () => AccessKeySource.fromEnv('PLATFORM_ACCESS_KEY', { allowPlaintext: false, env: { PLATFORM_ACCESS_KEY: ACCESS_KEY } }),
+      'source.allowPlaintext',
+      /needs the explicit opt-in/,
+    ],
   ])('fails on %s', (_case, source, path, message) => {
     const { problems, message: text } = problemsOf(() => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ source: source() })));
     expect(problems).toHaveLength(1);
@@ -614,7 +720,9 @@ describe('fails on invalid input', () => {
     ['a literal with a trailing newline', `${ACCESS_KEY}\n`, /whitespace or control characters/],
     ['a literal with an inner space', `${ACCESS_KEY} ${ACCESS_KEY}`, /whitespace or control characters/],
   ])('fails on %s, without showing it', (_case, value, message) => {
-    const { problems, message: text } = problemsOf(() => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ source: AccessKeySource.literal(value, { allowPlaintext: true }) })));
+    const { problems, message: text } = problemsOf(
+      () => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ source: AccessKeySource.literal(value, { allowPlaintext: true }) })),
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]!.path).toBe('source');
     expect(problems[0]!.message).toMatch(message);
@@ -626,19 +734,30 @@ describe('fails on invalid input', () => {
     ['unset', {}],
     ['empty', { PLATFORM_ACCESS_KEY: '' }],
   ])('fails on fromEnv with an %s variable, naming the variable', (_case, env) => {
-    const { problems } = problemsOf(() => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ source: AccessKeySource.fromEnv('PLATFORM_ACCESS_KEY', { allowPlaintext: true, env }) })));
+    const { problems } = problemsOf(
+      () => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ source: AccessKeySource.fromEnv('PLATFORM_ACCESS_KEY', { allowPlaintext: true, env }) })),
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ path: 'source', message: 'environment variable PLATFORM_ACCESS_KEY is not set or empty' });
   });
 
   test('fails on fromEnv with a value carrying a newline, without showing the value', () => {
-    const { problems, message } = problemsOf(() => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ source: AccessKeySource.fromEnv('PLATFORM_ACCESS_KEY', { allowPlaintext: true, env: { PLATFORM_ACCESS_KEY: `${ACCESS_KEY}\n` } }) })));
+    const { problems, message } = problemsOf(
+      () =>
+        new PlatformApiKey(
+          new Chart(Testing.app(), 'c'),
+          'k',
+          keyProps({ source: AccessKeySource.fromEnv('PLATFORM_ACCESS_KEY', { allowPlaintext: true, env: { PLATFORM_ACCESS_KEY: `${ACCESS_KEY}\n` } }) }),
+        ),
+    );
     expect(problems[0]!.message).toMatch(/in PLATFORM_ACCESS_KEY contains whitespace/);
     expect(message).not.toContain(ACCESS_KEY);
   });
 
   test('fails listing ALL problems at once: three bad fields, three problems', () => {
-    const { problems, message } = problemsOf(() => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ namespace: 'Bad NS', host: 'http://platform.example.com', project: 'UPPER' })));
+    const { problems, message } = problemsOf(
+      () => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ namespace: 'Bad NS', host: 'http://platform.example.com', project: 'UPPER' })),
+    );
     expect(problems.map((p) => p.path)).toEqual(['namespace', 'host', 'project']);
     expect(message).toMatchSnapshot();
     expect(message).toMatch(/^PlatformApiKey c\/k: 3 problems:\n/);
@@ -646,8 +765,9 @@ describe('fails on invalid input', () => {
   });
 
   test('fails listing ALL problems of a plaintext source together with the others', () => {
-    const { problems, message } = problemsOf(() =>
-      new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ secretName: '-x', rotation: 'a b', source: AccessKeySource.literal(' ', { allowPlaintext: false }) })),
+    const { problems, message } = problemsOf(
+      () =>
+        new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ secretName: '-x', rotation: 'a b', source: AccessKeySource.literal(' ', { allowPlaintext: false }) })),
     );
     expect(problems.map((p) => p.path)).toEqual(['secretName', 'rotation', 'source.allowPlaintext', 'source']);
     expect(message.split('\n')).toHaveLength(5);
@@ -657,7 +777,9 @@ describe('fails on invalid input', () => {
     const chart = new Chart(Testing.app(), 'c');
     const key = new PlatformApiKey(chart, 'k', keyProps({ instanceName: 'team-a' }));
     new VClusterPlatformConnection(chart, 'team-a', { release: 'team-a', namespace: 'team-a', vclusterVersion: '0.36.1', apiKey: key });
-    const { problems, message } = problemsOf(() => new VClusterPlatformConnection(chart, 'team-b', { release: 'team-b', namespace: 'team-b', vclusterVersion: '0.36.1', apiKey: key }));
+    const { problems, message } = problemsOf(
+      () => new VClusterPlatformConnection(chart, 'team-b', { release: 'team-b', namespace: 'team-b', vclusterVersion: '0.36.1', apiKey: key }),
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ path: 'apiKey', value: 'vCluster team-b/team-b' });
     expect(problems[0]!.message).toContain('pinned to instance "team-a"');
@@ -668,7 +790,12 @@ describe('fails on invalid input', () => {
   const FAN_OUT = { fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET };
   test.each([
     ['two keys writing one Secret', {}, {}, 'Secret vcluster-platform/vcluster-platform-api-key'],
-    ['two fanned-out keys with one ClusterExternalSecret name', FAN_OUT, { source: AccessKeySource.externalSecret({ storeName: 'vault', remoteKey: 'other/key' }) }, 'ClusterExternalSecret vcluster-platform.vcluster-platform-api-key'],
+    [
+      'two fanned-out keys with one ClusterExternalSecret name',
+      FAN_OUT,
+      { source: AccessKeySource.externalSecret({ storeName: 'vault', remoteKey: 'other/key' }) },
+      'ClusterExternalSecret vcluster-platform.vcluster-platform-api-key',
+    ],
   ])('fails on %s in one chart, naming the first owner', (_case, first, second, claim) => {
     // GIVEN a key in a chart
     const chart = new Chart(Testing.app(), 'c');
@@ -699,7 +826,7 @@ describe('fails on invalid input', () => {
 
   test.each([
     ['the fanned-out key first', true],
-    ['the namespace\'s own key first', false],
+    ["the namespace's own key first", false],
   ])('fails on a fanned-out key and another key writing one Secret in a vCluster namespace (%s)', (_case, fanOutFirst) => {
     // GIVEN a key fanned out into team-a, and a key of team-a's own with the same secretName
     const chart = new Chart(Testing.app(), 'c');
@@ -720,7 +847,11 @@ describe('fails on invalid input', () => {
     // THEN the second one is refused, naming the Secret
     expect(problems).toHaveLength(1);
     expect(problems[0]!.path).toBe(fanOutFirst ? 'secretName' : 'apiKey');
-    expect(problems[0]!.message).toContain(fanOutFirst ? 'Secret team-a/vcluster-platform-api-key is already written by PlatformApiKey c/fanned' : 'fanned out into namespace team-a, but Secret team-a/vcluster-platform-api-key is already written by PlatformApiKey c/own');
+    expect(problems[0]!.message).toContain(
+      fanOutFirst
+        ? 'Secret team-a/vcluster-platform-api-key is already written by PlatformApiKey c/fanned'
+        : 'fanned out into namespace team-a, but Secret team-a/vcluster-platform-api-key is already written by PlatformApiKey c/own',
+    );
   });
 
   test('two vClusters of one namespace share a fanned-out key without a clash', () => {

@@ -7,12 +7,12 @@
  * Generated fleets are valid by construction: the generator steers around every documented rule
  * the loader enforces (README "Fleet file reference", "Shared and dedicated keys", "RBAC: static
  * or chart"): one Application / HelmRelease per name and one vCluster per namespace + release;
- * release names of at most 53 characters; two keys never write one Secret (a fanned-out key
- * writes one per consuming namespace; its ClusterExternalSecret is named
- * `<namespace>.<secretName>`); a pinned key (instanceName) serves one vCluster; a fan-out key
- * has a consumer; and, for a vCluster whose key sits in another namespace, the chart's RBAC names
- * (vc-<release>-v-<namespace>-platform-role[-binding], cut to 63 characters) neither agree with
- * another vCluster's nor end in '-' after the cut.
+ * release names of at most 53 characters; two keys never write one Secret nor one
+ * ClusterExternalSecret (a fanned-out key writes one Secret per consuming namespace, and its
+ * ClusterExternalSecret is named `<namespace>.<secretName>`); a pinned key (instanceName)
+ * serves one vCluster; a fan-out key has a consumer; and, for a vCluster whose key sits in
+ * another namespace, the chart's RBAC names (vc-<release>-v-<namespace>-platform-role[-binding],
+ * cut to 63 characters) neither agree with another vCluster's nor end in '-' after the cut.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -184,7 +184,12 @@ const vcDraft: fc.Arbitrary<VcDraft> = fc.record(
     vPrefix: fc.boolean(),
     delivery: opt(delivery),
     rbac: opt(rbac),
-    serviceAccountName: opt(fc.oneof(label(63), label(20).map((l) => `${l}.control-plane`))),
+    serviceAccountName: opt(
+      fc.oneof(
+        label(63),
+        label(20).map((l) => `${l}.control-plane`),
+      ),
+    ),
     keyPick: opt(fc.nat()),
     project: opt(label(20)),
   },
@@ -196,10 +201,7 @@ const fleetDraft: fc.Arbitrary<FleetDraft> = fc.record({
   keys: fc.array(keyDraft, { minLength: 1, maxLength: 5 }),
   constructorId: fc.boolean(),
   vclusters: fc.array(vcDraft, { minLength: 1, maxLength: 25 }),
-  defaults: fc.record(
-    { chartVersion: chartVersion, delivery: delivery, rbac: rbac, keyPick: fc.nat(), project: label(20) },
-    { requiredKeys: [] },
-  ),
+  defaults: fc.record({ chartVersion: chartVersion, delivery: delivery, rbac: rbac, keyPick: fc.nat(), project: label(20) }, { requiredKeys: [] }),
   fluxNamespace: fc.option(fc.integer({ min: -1, max: 10 }), { nil: null }),
   valuesFrom: fc.constantFrom<'inline' | 'configMap'>('inline', 'configMap'),
   applicationSet: fc.boolean(),
@@ -300,7 +302,7 @@ function generate(d: FleetDraft): Generated {
   const rbacObjects = new Set<string>();
   for (const v of d.vclusters) {
     const namespace = v.nsPick === null ? v.name : pick(d.namespaces, v.nsPick);
-    const key = v.keyPick !== undefined ? pick(keys, v.keyPick) : defaultKey ?? keys[0]!;
+    const key = v.keyPick !== undefined ? pick(keys, v.keyPick) : (defaultKey ?? keys[0]!);
     const vc: VCluster = {
       draft: v,
       name: v.name,
@@ -345,10 +347,13 @@ function generate(d: FleetDraft): Generated {
     // Documented: a fan-out key needs a consumer; a pinned key serves at most one vCluster.
     if (k.fanOut && users.length === 0) k.fanOut = false;
     if (users.length > 1) delete k.instanceName;
-    const secretIds = (): string[] => (k.fanOut ? [...new Set(users.map((u) => u.namespace))] : [k.namespace]).map((ns) => `${ns}/${k.secretName}`);
-    // Documented: two keys must not write one Secret (fanned-out keys may share a secretName).
-    if (secretIds().some((s) => secrets.has(s))) k.secretName = `${k.id}-alt`;
-    for (const s of secretIds()) secrets.set(s, k);
+    const objectIds = (): string[] => [
+      ...(k.fanOut ? [...new Set(users.map((u) => u.namespace))] : [k.namespace]).map((ns) => `Secret ${ns}/${k.secretName}`),
+      ...(k.fanOut ? [`ClusterExternalSecret ${k.namespace}.${k.secretName}`] : []),
+    ];
+    // Documented: two keys must not write one Secret, nor (fanned out) one ClusterExternalSecret.
+    if (objectIds().some((s) => secrets.has(s))) k.secretName = `${k.id}-alt`;
+    for (const s of objectIds()) secrets.set(s, k);
   }
 
   // The fleet file text.
@@ -396,7 +401,8 @@ function generate(d: FleetDraft): Generated {
         break;
     }
   }
-  lines.push('vclusters:');
+  // The rules above may leave no vCluster at all: a fleet of keys only is valid too.
+  lines.push(vclusters.length > 0 ? 'vclusters:' : 'vclusters: []');
   for (const vc of vclusters) {
     const v = vc.draft;
     lines.push(`  - name: ${q(vc.name)}`);
@@ -580,7 +586,12 @@ function coreProblems(o: K8sObject): string[] {
     }
     case 'RoleBinding': {
       const ref = o.roleRef;
-      if (JSON.stringify(ref && Object.keys(ref).sort()) !== '["apiGroup","kind","name"]' || ref.apiGroup !== 'rbac.authorization.k8s.io' || ref.kind !== 'Role' || !isSubdomain(ref.name)) {
+      if (
+        JSON.stringify(ref && Object.keys(ref).sort()) !== '["apiGroup","kind","name"]' ||
+        ref.apiGroup !== 'rbac.authorization.k8s.io' ||
+        ref.kind !== 'Role' ||
+        !isSubdomain(ref.name)
+      ) {
         p.push(`${id}: roleRef ${JSON.stringify(ref)}`);
       }
       const subjects = o.subjects as any[];
@@ -630,7 +641,12 @@ function releasesFromDelivery(objects: readonly K8sObject[]): Map<string, { rele
     if (o.kind === 'Application') {
       const sources: any[] = o.spec.sources ?? [o.spec.source];
       const chart = sources.find((s) => s.chart === 'vcluster');
-      found.set(`Application ${o.metadata.name}`, { release: chart.helm?.releaseName ?? o.metadata.name, namespace: o.spec.destination.namespace, version: chart.targetRevision, kind: 'argocd' });
+      found.set(`Application ${o.metadata.name}`, {
+        release: chart.helm?.releaseName ?? o.metadata.name,
+        namespace: o.spec.destination.namespace,
+        version: chart.targetRevision,
+        kind: 'argocd',
+      });
     } else if (o.kind === 'ApplicationSet') {
       for (const e of o.spec.generators[0].list.elements) {
         found.set(`Application ${e.name}`, { release: e.release, namespace: e.namespace, version: e.chartVersion, kind: 'argocd' });

@@ -37,7 +37,23 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seal-test-'));
   // A throwaway key pair made for this run only, so the test can unseal what it sealed.
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=seal-test');
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ec-key.pem', '-out', 'ec-cert.pem', '-days', '2', '-subj', '/CN=seal-test-ec');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'ec-key.pem',
+    '-out',
+    'ec-cert.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=seal-test-ec',
+  );
   openssl('req', '-x509', '-newkey', 'rsa:1024', '-nodes', '-keyout', 'small-key.pem', '-out', 'small-cert.pem', '-days', '2', '-subj', '/CN=seal-test-small');
   openssl('pkey', '-in', 'key.pem', '-pubout', '-out', 'pub.pem');
   certFile = path.join(tmp, 'cert.pem');
@@ -143,9 +159,7 @@ describe('sealValue', () => {
     for (const label of wrongLabels(scope)) {
       expect(() => unseal(sealed, label)).toThrow(/label mismatch/);
       // OpenSSL's own OAEP agrees that the label does not fit.
-      expect(() =>
-        privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: Buffer.from(label) }, split(sealed).rsa),
-      ).toThrow();
+      expect(() => privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: Buffer.from(label) }, split(sealed).rsa)).toThrow();
     }
   });
 
@@ -192,7 +206,9 @@ describe('sealValue', () => {
     ['a name longer than 253 characters', { name: 'a'.repeat(254) }, 'name'],
     ['a name ending in a dash', { name: 'key-' }, 'name'],
   ])('fails on %s', (_title, override, field) => {
-    expect(() => sealValue({ certificate: certPem, namespace: NS, name: NAME, plaintext: SECRET, ...override })).toThrow(new RegExp(`^cannot seal the value: 1 problem:\\n  - ${field}: `));
+    expect(() => sealValue({ certificate: certPem, namespace: NS, name: NAME, plaintext: SECRET, ...override })).toThrow(
+      new RegExp(`^cannot seal the value: 1 problem:\\n  - ${field}: `),
+    );
   });
 
   test('fails on a plaintext that is a secret without echoing it', () => {
@@ -298,7 +314,11 @@ describe('seal command (in-process)', () => {
     expect(r.code).toBe(0);
     expect(unseal(r.stdout.trim(), `${NS}/${NAME}`).toString()).toBe(expected);
     // A newline that stays in the key is worth a warning, which names no part of the key.
-    expect(r.stderr).toBe(expected.endsWith('\n') ? 'seal: warning: the access key from stdin contains whitespace or control characters; vCluster Platform access keys have none (a stray newline?). It was sealed as is.\n' : '');
+    expect(r.stderr).toBe(
+      expected.endsWith('\n')
+        ? 'seal: warning: the access key from stdin contains whitespace or control characters; vCluster Platform access keys have none (a stray newline?). It was sealed as is.\n'
+        : '',
+    );
   });
 
   test('--from-file is read byte for byte; --name and --scope set the label', async () => {
@@ -364,66 +384,105 @@ describe('seal command (in-process)', () => {
 
   // [title, argv, stdin, every line expected on stderr before the --help hint]; functions because tmp is made in beforeAll
   const failures: ReadonlyArray<[string, () => string[], string, () => string[]]> = [
-    ['without --cert and --namespace', () => [], SECRET, () => [
-      "seal: --cert: is required: the Sealed Secrets controller's public certificate (allowed: a PEM file, e.g. from kubeseal --fetch-cert)",
-      'seal: --namespace: is required: the namespace of the access-key Secret',
-    ]],
-    ['on an unknown --scope', () => [...BASE(), '--scope', 'global'], SECRET, () => [
-      'seal: --scope: unknown scope; got "global" (allowed: strict, namespace-wide, cluster-wide)',
-    ]],
-    ['on an unknown --format', () => [...BASE(), '--format=json'], SECRET, () => [
-      'seal: --format: unknown format; got "json" (allowed: value, fleet)',
-    ]],
-    ['on an unknown option', () => [...BASE(), '--verbose'], SECRET, () => [
-      'seal: arguments: unknown option; got "--verbose" (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --keep-newline, --help, -h)',
-    ]],
-    ['on a key given as an argument, without echoing it', () => [...BASE(), SECRET], '', () => [
-      'seal: arguments: unexpected argument #5 (not shown, in case it is the key); pipe the access key on stdin or use --from-file (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --keep-newline, --help, -h)',
-    ]],
-    ['on a flag without its value', () => ['--cert', certFile, '--namespace', '--name', NAME], SECRET, () => [
-      'seal: --namespace: needs a value',
-    ]],
-    ['on a repeated flag', () => [...BASE(), '--namespace', 'other'], SECRET, () => [
-      'seal: --namespace: is given more than once; got "other"',
-    ]],
-    ['on a bad namespace and name', () => ['--cert', certFile, '--namespace', 'Payments', '--name', 'api_key'], SECRET, () => [
-      "seal: --namespace: is not a valid namespace; got \"Payments\" (allowed: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)",
-      "seal: --name: is not a valid Secret name; got \"api_key\" (allowed: lowercase letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit, at most 253 characters)",
-    ]],
-    ['on a missing certificate file', () => ['--cert', path.join(tmp, 'absent.pem'), '--namespace', NS], SECRET, () => [
-      `seal: --cert: cannot read the certificate (no such file); got ${JSON.stringify(path.join(tmp, 'absent.pem'))}`,
-    ]],
-    ['on a certificate file that is not PEM', () => ['--cert', path.join(ROOT, 'package.json'), '--namespace', NS], SECRET, () => [
-      `seal: ${path.join(ROOT, 'package.json')}: --cert: is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" block) (allowed: the PEM certificate of the Sealed Secrets controller (kubeseal --fetch-cert))`,
-    ]],
-    ['on a private key given as the certificate', () => ['--cert', privateKeyFile, '--namespace', NS], SECRET, () => [
-      `seal: ${privateKeyFile}: --cert: holds a PRIVATE KEY, not a certificate; seal with the controller's public certificate and keep private keys out of the repository (allowed: the PEM certificate of the Sealed Secrets controller (kubeseal --fetch-cert))`,
-    ]],
-    ['on an EC certificate', () => ['--cert', ecCertFile, '--namespace', NS], SECRET, () => [
-      `seal: ${ecCertFile}: --cert: does not hold an RSA public key; Sealed Secrets seals with RSA-OAEP; got "ec" (allowed: rsa)`,
-    ]],
-    ['on an empty stdin', () => BASE(), '', () => [
-      'seal: stdin: the access key is empty; there is nothing to seal (allowed: a non-empty access key)',
-    ]],
-    ['on a stdin holding only the newline', () => BASE(), '\n', () => [
-      'seal: stdin: the access key is empty; there is nothing to seal (allowed: a non-empty access key)',
-    ]],
-    ['on an empty --from-file', () => { fs.writeFileSync(path.join(tmp, 'empty.txt'), ''); return [...BASE(), '--from-file', path.join(tmp, 'empty.txt')]; }, '', () => [
-      'seal: --from-file: the access key is empty; there is nothing to seal (allowed: a non-empty access key)',
-    ]],
-    ['on a missing --from-file', () => [...BASE(), '--from-file', path.join(tmp, 'absent.txt')], '', () => [
-      `seal: --from-file: cannot read the access key file (no such file); got ${JSON.stringify(path.join(tmp, 'absent.txt'))}`,
-    ]],
-    ['on --keep-newline with --from-file', () => [...BASE(), '--from-file', certFile, '--keep-newline'], '', () => [
-      'seal: --keep-newline: only applies to stdin; --from-file is always read byte for byte',
-    ]],
-    ['with every problem at once', () => ['--cert', path.join(tmp, 'absent.pem'), '--namespace', 'A', '--scope', 'x', '--format', 'y', '--bogus'], SECRET, () => [
-      'seal: arguments: unknown option; got "--bogus" (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --keep-newline, --help, -h)',
-      'seal: --scope: unknown scope; got "x" (allowed: strict, namespace-wide, cluster-wide)',
-      'seal: --format: unknown format; got "y" (allowed: value, fleet)',
-      "seal: --namespace: is not a valid namespace; got \"A\" (allowed: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)",
-      `seal: --cert: cannot read the certificate (no such file); got ${JSON.stringify(path.join(tmp, 'absent.pem'))}`,
-    ]],
+    [
+      'without --cert and --namespace',
+      () => [],
+      SECRET,
+      () => [
+        "seal: --cert: is required: the Sealed Secrets controller's public certificate (allowed: a PEM file, e.g. from kubeseal --fetch-cert)",
+        'seal: --namespace: is required: the namespace of the access-key Secret',
+      ],
+    ],
+    ['on an unknown --scope', () => [...BASE(), '--scope', 'global'], SECRET, () => ['seal: --scope: unknown scope; got "global" (allowed: strict, namespace-wide, cluster-wide)']],
+    ['on an unknown --format', () => [...BASE(), '--format=json'], SECRET, () => ['seal: --format: unknown format; got "json" (allowed: value, fleet)']],
+    [
+      'on an unknown option',
+      () => [...BASE(), '--verbose'],
+      SECRET,
+      () => ['seal: arguments: unknown option; got "--verbose" (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --keep-newline, --help, -h)'],
+    ],
+    [
+      'on a key given as an argument, without echoing it',
+      () => [...BASE(), SECRET],
+      '',
+      () => [
+        'seal: arguments: unexpected argument #5 (not shown, in case it is the key); pipe the access key on stdin or use --from-file (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --keep-newline, --help, -h)',
+      ],
+    ],
+    ['on a flag without its value', () => ['--cert', certFile, '--namespace', '--name', NAME], SECRET, () => ['seal: --namespace: needs a value']],
+    ['on a repeated flag', () => [...BASE(), '--namespace', 'other'], SECRET, () => ['seal: --namespace: is given more than once; got "other"']],
+    [
+      'on a bad namespace and name',
+      () => ['--cert', certFile, '--namespace', 'Payments', '--name', 'api_key'],
+      SECRET,
+      () => [
+        'seal: --namespace: is not a valid namespace; got "Payments" (allowed: lowercase letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters)',
+        "seal: --name: is not a valid Secret name; got \"api_key\" (allowed: lowercase letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit, at most 253 characters)",
+      ],
+    ],
+    [
+      'on a missing certificate file',
+      () => ['--cert', path.join(tmp, 'absent.pem'), '--namespace', NS],
+      SECRET,
+      () => [`seal: --cert: cannot read the certificate (no such file); got ${JSON.stringify(path.join(tmp, 'absent.pem'))}`],
+    ],
+    [
+      'on a certificate file that is not PEM',
+      () => ['--cert', path.join(ROOT, 'package.json'), '--namespace', NS],
+      SECRET,
+      () => [
+        `seal: ${path.join(ROOT, 'package.json')}: --cert: is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" block) (allowed: the PEM certificate of the Sealed Secrets controller (kubeseal --fetch-cert))`,
+      ],
+    ],
+    [
+      'on a private key given as the certificate',
+      () => ['--cert', privateKeyFile, '--namespace', NS],
+      SECRET,
+      () => [
+        `seal: ${privateKeyFile}: --cert: holds a PRIVATE KEY, not a certificate; seal with the controller's public certificate and keep private keys out of the repository (allowed: the PEM certificate of the Sealed Secrets controller (kubeseal --fetch-cert))`,
+      ],
+    ],
+    [
+      'on an EC certificate',
+      () => ['--cert', ecCertFile, '--namespace', NS],
+      SECRET,
+      () => [`seal: ${ecCertFile}: --cert: does not hold an RSA public key; Sealed Secrets seals with RSA-OAEP; got "ec" (allowed: rsa)`],
+    ],
+    ['on an empty stdin', () => BASE(), '', () => ['seal: stdin: the access key is empty; there is nothing to seal (allowed: a non-empty access key)']],
+    ['on a stdin holding only the newline', () => BASE(), '\n', () => ['seal: stdin: the access key is empty; there is nothing to seal (allowed: a non-empty access key)']],
+    [
+      'on an empty --from-file',
+      () => {
+        fs.writeFileSync(path.join(tmp, 'empty.txt'), '');
+        return [...BASE(), '--from-file', path.join(tmp, 'empty.txt')];
+      },
+      '',
+      () => ['seal: --from-file: the access key is empty; there is nothing to seal (allowed: a non-empty access key)'],
+    ],
+    [
+      'on a missing --from-file',
+      () => [...BASE(), '--from-file', path.join(tmp, 'absent.txt')],
+      '',
+      () => [`seal: --from-file: cannot read the access key file (no such file); got ${JSON.stringify(path.join(tmp, 'absent.txt'))}`],
+    ],
+    [
+      'on --keep-newline with --from-file',
+      () => [...BASE(), '--from-file', certFile, '--keep-newline'],
+      '',
+      () => ['seal: --keep-newline: only applies to stdin; --from-file is always read byte for byte'],
+    ],
+    [
+      'with every problem at once',
+      () => ['--cert', path.join(tmp, 'absent.pem'), '--namespace', 'A', '--scope', 'x', '--format', 'y', '--bogus'],
+      SECRET,
+      () => [
+        'seal: arguments: unknown option; got "--bogus" (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --keep-newline, --help, -h)',
+        'seal: --scope: unknown scope; got "x" (allowed: strict, namespace-wide, cluster-wide)',
+        'seal: --format: unknown format; got "y" (allowed: value, fleet)',
+        'seal: --namespace: is not a valid namespace; got "A" (allowed: lowercase letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters)',
+        `seal: --cert: cannot read the certificate (no such file); got ${JSON.stringify(path.join(tmp, 'absent.pem'))}`,
+      ],
+    ],
   ];
   test.each(failures)('fails %s', async (_title, argv, stdin, lines) => {
     const r = await run(argv(), stdin);
@@ -455,7 +514,10 @@ describe('seal command (as a process)', () => {
       done.add(rel);
       const source = fs.readFileSync(path.join(ROOT, rel), 'utf8');
       for (const m of source.matchAll(/from '(\.\/[^']+)'/g)) pending.push(path.posix.join(path.posix.dirname(rel), `${m[1]}.ts`));
-      const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true }, fileName: rel }).outputText;
+      const js = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+        fileName: rel,
+      }).outputText;
       const target = path.join(outDir, rel.replace(/\.ts$/, '.js'));
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, js);

@@ -4,13 +4,7 @@ import { parse } from 'yaml';
 import { ValuesLayout } from '../src/chart-version';
 import { DEFAULT_API_KEY_SECRET_NAME, IPlatformApiKey, PlatformApiKey, PlatformApiKeyProps } from '../src/platform-api-key';
 import { RbacMode } from '../src/rbac-mode';
-import {
-  ROTATION_ANNOTATION,
-  VALUES_HEADER,
-  VClusterPlatformConnection,
-  VClusterPlatformConnectionProps,
-  renderConnectionValues,
-} from '../src/vcluster-platform-connection';
+import { ROTATION_ANNOTATION, VALUES_HEADER, VClusterPlatformConnection, VClusterPlatformConnectionProps, renderConnectionValues } from '../src/vcluster-platform-connection';
 import { describeShared } from './shared';
 import { externalSecretKey, problemsOf } from './support/construct-testing';
 import { resolveValuesSchema, validateValues } from './support/values-schema';
@@ -61,14 +55,22 @@ describe('values: the apiKey block in the layout of the chart version', () => {
     const apiKey = { secretName: DEFAULT_API_KEY_SECRET_NAME, namespace: 'vcluster-platform', createRBAC: false };
     expect(conn.values).toEqual(layout === ValuesLayout.PLATFORM ? { platform: { apiKey } } : { external: { platform: { apiKey } } });
     // Explicit, in vCluster's own key order.
-    const block = layout === ValuesLayout.PLATFORM ? (conn.values.platform as Record<string, unknown>) : ((conn.values.external as Record<string, unknown>).platform as Record<string, unknown>);
+    const block =
+      layout === ValuesLayout.PLATFORM
+        ? (conn.values.platform as Record<string, unknown>)
+        : ((conn.values.external as Record<string, unknown>).platform as Record<string, unknown>);
     expect(Object.keys(block.apiKey as object)).toEqual(['secretName', 'namespace', 'createRBAC']);
   });
 
   test.each([
     { name: 'project', props: { project: 'team-x' }, expectPath: ['platform', 'project'], value: 'team-x' },
     { name: 'serviceAccountName', props: { serviceAccountName: 'team-a-sa' }, expectPath: ['controlPlane', 'advanced', 'serviceAccount', 'name'], value: 'team-a-sa' },
-    { name: 'rotation (from the key)', props: { keyProps: { rotation: '2026-11-28.1' } }, expectPath: ['controlPlane', 'statefulSet', 'pods', 'annotations', ROTATION_ANNOTATION], value: '2026-11-28.1' },
+    {
+      name: 'rotation (from the key)',
+      props: { keyProps: { rotation: '2026-11-28.1' } },
+      expectPath: ['controlPlane', 'statefulSet', 'pods', 'annotations', ROTATION_ANNOTATION],
+      value: '2026-11-28.1',
+    },
   ])('$name lands at its values path in both layouts', ({ props, expectPath, value }) => {
     for (const version of ['0.31.3', '0.36.1']) {
       const conn = connect({ vclusterVersion: version, ...props });
@@ -103,7 +105,15 @@ describe('values: the apiKey block in the layout of the chart version', () => {
   });
 
   test('renderConnectionValues omits empty optional strings instead of writing ""', () => {
-    const values = renderConnectionValues({ layout: ValuesLayout.PLATFORM, secretName: 's', secretNamespace: 'n', createRBAC: true, project: '', serviceAccountName: '', rotation: '' });
+    const values = renderConnectionValues({
+      layout: ValuesLayout.PLATFORM,
+      secretName: 's',
+      secretNamespace: 'n',
+      createRBAC: true,
+      project: '',
+      serviceAccountName: '',
+      rotation: '',
+    });
     expect(values).toEqual({ platform: { apiKey: { secretName: 's', namespace: 'n', createRBAC: true } } });
   });
 });
@@ -123,7 +133,7 @@ describe('valuesYaml', () => {
   });
 });
 
-describeShared('oracle: every generated values object validates against its era\'s chart schema, and the other era rejects it', () => {
+describeShared("oracle: every generated values object validates against its era's chart schema, and the other era rejects it", () => {
   const versions = ['0.21.0', '0.25.0', '0.31.3', '0.32.0', '0.33.1', '0.36.1', '0.37.0'];
   const variants: Array<[string, Partial<VClusterPlatformConnectionProps> & { keyProps?: Partial<PlatformApiKeyProps> }]> = [
     ['STATIC, minimal', {}],
@@ -150,7 +160,9 @@ describeShared('oracle: every generated values object validates against its era\
 
   test('the schemas are strict where FACTS says they are (so the oracle can fail)', () => {
     const good = connect({ vclusterVersion: '0.36.1' }).values as { platform: { apiKey: Record<string, unknown> } };
-    expect(validateValues({ platform: { ...good.platform, apiKey: { ...good.platform.apiKey, createRBAC: 'false' } } }, '0.36.1').join('\n')).toMatch(/createRBAC: must be boolean/);
+    expect(validateValues({ platform: { ...good.platform, apiKey: { ...good.platform.apiKey, createRBAC: 'false' } } }, '0.36.1').join('\n')).toMatch(
+      /createRBAC: must be boolean/,
+    );
     expect(validateValues({ platform: { ...good.platform, apiKey: { ...good.platform.apiKey, rbac: true } } }, '0.36.1').join('\n')).toMatch(/unknown key "rbac"/);
     expect(validateValues({ platform: { ...good.platform, autoSleep: {} } }, '0.36.1').join('\n')).toMatch(/unknown key "autoSleep"/);
   });
@@ -163,7 +175,10 @@ describeShared('oracle: every generated values object validates against its era\
     );
     fc.assert(
       fc.property(
-        label, label, label, version,
+        label,
+        label,
+        label,
+        version,
         fc.constantFrom(RbacMode.STATIC, RbacMode.CHART),
         fc.option(label, { nil: undefined }),
         fc.option(label, { nil: undefined }),
@@ -171,12 +186,19 @@ describeShared('oracle: every generated values object validates against its era\
         (release, namespace, keyNamespace, vclusterVersion, rbac, project, serviceAccountName, rotation) => {
           const chart = new Chart(Testing.app(), 'c');
           const conn = new VClusterPlatformConnection(chart, 'v', {
-            release, namespace, vclusterVersion, rbac, project, serviceAccountName,
+            release,
+            namespace,
+            vclusterVersion,
+            rbac,
+            project,
+            serviceAccountName,
             apiKey: key(chart, { namespace: keyNamespace, rotation }),
           });
           expect(validateValues(conn.values, vclusterVersion)).toEqual([]);
           expect(strings(conn.values).filter(([, s]) => s === '')).toEqual([]);
-          const apiKey = (conn.layout === ValuesLayout.PLATFORM ? conn.values.platform : (conn.values.external as Record<string, unknown>).platform) as { apiKey: Record<string, unknown> };
+          const apiKey = (conn.layout === ValuesLayout.PLATFORM ? conn.values.platform : (conn.values.external as Record<string, unknown>).platform) as {
+            apiKey: Record<string, unknown>;
+          };
           expect(apiKey.apiKey.createRBAC).toBe(conn.rbac === RbacMode.CHART);
           expect(apiKey.apiKey.namespace).toBe(keyNamespace);
         },
@@ -216,7 +238,15 @@ describe('fails on invalid input', () => {
   });
 
   test('fails without an apiKey', () => {
-    const { problems } = problemsOf(() => new VClusterPlatformConnection(new Chart(Testing.app(), 'c'), 'x', { release: 'x', namespace: 'x', vclusterVersion: '0.36.1', apiKey: undefined as unknown as IPlatformApiKey }));
+    const { problems } = problemsOf(
+      () =>
+        new VClusterPlatformConnection(new Chart(Testing.app(), 'c'), 'x', {
+          release: 'x',
+          namespace: 'x',
+          vclusterVersion: '0.36.1',
+          apiKey: undefined as unknown as IPlatformApiKey,
+        }),
+    );
     expect(problems.map((p) => p.path)).toEqual(['apiKey']);
   });
 

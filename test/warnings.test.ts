@@ -61,7 +61,10 @@ describe('a plain cdk8s app prints the library warnings on synth', () => {
       expect(text).not.toContain(Buffer.from(KEY).toString('base64'));
     }
     // Not vacuous: the key really went into the output.
-    const written = fs.readdirSync(path.join(o.dir, 'dist')).map((f) => fs.readFileSync(path.join(o.dir, 'dist', f), 'utf8')).join('\n');
+    const written = fs
+      .readdirSync(path.join(o.dir, 'dist'))
+      .map((f) => fs.readFileSync(path.join(o.dir, 'dist', f), 'utf8'))
+      .join('\n');
     expect(written).toContain(Buffer.from(KEY).toString('base64'));
   });
 

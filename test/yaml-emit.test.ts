@@ -191,17 +191,105 @@ describe('toYaml: byte-identical to YAML.stringify(x, { lineWidth: 0 }) on reali
 describe('toYaml: scalar quoting', () => {
   // Each of these would change type or meaning as a plain scalar for a YAML 1.1 or 1.2 reader.
   test.each([
-    ['true'], ['false'], ['True'], ['FALSE'], ['yes'], ['no'], ['Yes'], ['NO'], ['on'], ['off'], ['On'], ['OFF'],
-    ['y'], ['n'], ['Y'], ['N'], ['null'], ['Null'], ['~'], [''], ['<<'], ['='],
-    ['0.31'], ['1e3'], ['1E+3'], ['0x1F'], ['0X1F'], ['0o17'], ['0b101'], ['08'], ['0777'], ['1_000'], ['+1'], ['-1'], ['.5'],
-    ['.'], ['1.'], ['e9'], ['E-1'], ['-.e9'], ['0x'], ['0x_'], ['0b_'], ['.inf'], ['-.Inf'], ['+.INF'], ['.nan'], ['.NaN'], ['1:30'], ['190:20:30.15'], ['2001-12-14'],
-    ['2001-12-14t21:59:43.10-05:00'], ['2001-12-14 21:59:43.10 -5'],
-    [' a'], ['a '], ['\u00a0a'], ['a\u3000'],
-    ['-'], ['- a'], ['?'], ['? a'], ['?a'], [':'], [': a'], [':a'], [','], ['[a]'], [']'], ['{a}'], ['}'], ['#a'], ['&a'], ['*a'],
-    ['!a'], ['|a'], ['>a'], ["'a"], ['"a'], ['%a'], ['@a'], ['`a'],
-    ['a: b'], ['a #b'], ['a:'], ['---'], ['--- a'], ['...'],
-    ['a\tb'], ['a\u0007b'], ['a\rb'], ['\u007f'], ['\u0085'], ['\u009f'], ['\u2028'], ['\u2029'], ['\ufeff'], ['\ufffe'],
-    ['\ud800'], ['a\udc00'],
+    ['true'],
+    ['false'],
+    ['True'],
+    ['FALSE'],
+    ['yes'],
+    ['no'],
+    ['Yes'],
+    ['NO'],
+    ['on'],
+    ['off'],
+    ['On'],
+    ['OFF'],
+    ['y'],
+    ['n'],
+    ['Y'],
+    ['N'],
+    ['null'],
+    ['Null'],
+    ['~'],
+    [''],
+    ['<<'],
+    ['='],
+    ['0.31'],
+    ['1e3'],
+    ['1E+3'],
+    ['0x1F'],
+    ['0X1F'],
+    ['0o17'],
+    ['0b101'],
+    ['08'],
+    ['0777'],
+    ['1_000'],
+    ['+1'],
+    ['-1'],
+    ['.5'],
+    ['.'],
+    ['1.'],
+    ['e9'],
+    ['E-1'],
+    ['-.e9'],
+    ['0x'],
+    ['0x_'],
+    ['0b_'],
+    ['.inf'],
+    ['-.Inf'],
+    ['+.INF'],
+    ['.nan'],
+    ['.NaN'],
+    ['1:30'],
+    ['190:20:30.15'],
+    ['2001-12-14'],
+    ['2001-12-14t21:59:43.10-05:00'],
+    ['2001-12-14 21:59:43.10 -5'],
+    [' a'],
+    ['a '],
+    ['\u00a0a'],
+    ['a\u3000'],
+    ['-'],
+    ['- a'],
+    ['?'],
+    ['? a'],
+    ['?a'],
+    [':'],
+    [': a'],
+    [':a'],
+    [','],
+    ['[a]'],
+    [']'],
+    ['{a}'],
+    ['}'],
+    ['#a'],
+    ['&a'],
+    ['*a'],
+    ['!a'],
+    ['|a'],
+    ['>a'],
+    ["'a"],
+    ['"a'],
+    ['%a'],
+    ['@a'],
+    ['`a'],
+    ['a: b'],
+    ['a #b'],
+    ['a:'],
+    ['---'],
+    ['--- a'],
+    ['...'],
+    ['a\tb'],
+    ['a\u0007b'],
+    ['a\rb'],
+    ['\u007f'],
+    ['\u0085'],
+    ['\u009f'],
+    ['\u2028'],
+    ['\u2029'],
+    ['\ufeff'],
+    ['\ufffe'],
+    ['\ud800'],
+    ['a\udc00'],
   ])('quotes %j', (s) => {
     const text = toYaml({ k: s });
     expect(text.startsWith('k: "')).toBe(true);
@@ -213,9 +301,36 @@ describe('toYaml: scalar quoting', () => {
   });
 
   test.each([
-    ['--set'], ['-foo'], ['a#b'], ['a:b'], ['http://x:80/a#b'], ['0.32.0'], ['1.2.3'], ['v1'], ['a b'], ['a,b'], ['a[0]'],
-    ['é'], ['日本語'], ['😀'], ['CreateNamespace=true'], ['a}}'], ['1h'], ['200m'], ['x.'],
-    ['inf'], ['NaN'], ['nil'], ['yess'], ['0xg'], ['1.2.3e4'], ['e'], ['ee9'], ['exit'], ['2001-12'], ['a\u00a0b'],
+    ['--set'],
+    ['-foo'],
+    ['a#b'],
+    ['a:b'],
+    ['http://x:80/a#b'],
+    ['0.32.0'],
+    ['1.2.3'],
+    ['v1'],
+    ['a b'],
+    ['a,b'],
+    ['a[0]'],
+    ['é'],
+    ['日本語'],
+    ['😀'],
+    ['CreateNamespace=true'],
+    ['a}}'],
+    ['1h'],
+    ['200m'],
+    ['x.'],
+    ['inf'],
+    ['NaN'],
+    ['nil'],
+    ['yess'],
+    ['0xg'],
+    ['1.2.3e4'],
+    ['e'],
+    ['ee9'],
+    ['exit'],
+    ['2001-12'],
+    ['a\u00a0b'],
   ])('writes %j plain', (s) => {
     const text = toYaml({ k: s });
     expect(text).toBe(`k: ${s}\n`);
@@ -225,9 +340,7 @@ describe('toYaml: scalar quoting', () => {
   test('escapes JSON-style, plus what JSON leaves raw', () => {
     const s = 'q"b\\s\b\f\n\r\t\u0000\u001b\u007f\u0085\u2028\u2029\ufeff\uffff\ud800 é😀';
     const text = toYaml(s);
-    expect(text).toBe(
-      '"q\\"b\\\\s\\b\\f\\n\\r\\t\\u0000\\u001b\\u007f\\u0085\\u2028\\u2029\\ufeff\\uffff\\ud800 é😀"\n',
-    );
+    expect(text).toBe('"q\\"b\\\\s\\b\\f\\n\\r\\t\\u0000\\u001b\\u007f\\u0085\\u2028\\u2029\\ufeff\\uffff\\ud800 é😀"\n');
     expect(readBoth(text)).toEqual({ v12: s, v11: s });
   });
 
@@ -256,7 +369,14 @@ describe('toYaml: scalar quoting', () => {
   });
 
   test.each([
-    [0, '0'], [-0, '-0'], [42, '42'], [-7, '-7'], [0.5, '0.5'], [1e21, '1e+21'], [5e-324, '5e-324'], [-1.5e-7, '-1.5e-7'],
+    [0, '0'],
+    [-0, '-0'],
+    [42, '42'],
+    [-7, '-7'],
+    [0.5, '0.5'],
+    [1e21, '1e+21'],
+    [5e-324, '5e-324'],
+    [-1.5e-7, '-1.5e-7'],
     [Number.MAX_SAFE_INTEGER, '9007199254740991'],
   ])('number %p', (n, expected) => {
     const text = toYaml({ n });
@@ -298,11 +418,7 @@ describe('toYaml: structure', () => {
     expect(toYamlDocuments([])).toBe('');
     expect(toYamlDocuments([{ a: 1 }])).toBe('a: 1\n');
     expect(toYamlDocuments([{ a: 1 }, [], 'x\ny\n', null])).toBe('a: 1\n---\n[]\n---\n|\n  x\n  y\n---\nnull\n');
-    expect(parseAllDocuments(toYamlDocuments(['---', '...', { a: '---' }])).map((d) => d.toJS())).toEqual([
-      '---',
-      '...',
-      { a: '---' },
-    ]);
+    expect(parseAllDocuments(toYamlDocuments(['---', '...', { a: '---' }])).map((d) => d.toJS())).toEqual(['---', '...', { a: '---' }]);
   });
 });
 
@@ -367,12 +483,52 @@ describe('toYaml: round trip through YAML 1.2 and YAML 1.1 readers (property)', 
   /** Characters that trip YAML up: indicators, whitespace, controls, number and bool parts, non-BMP. */
   const trouble = fc.constantFrom(
     ...'-?:,[]{}#&*!|>\'"%@`~<=. \t\n\r\\/_+0123456789eExXoObBtTyYnNaA'.split(''),
-    '\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u00a0', '\u2028', '\u2029', '\ufeff', '\uffff', '\ud800', '\udc00',
-    'é', '日', '😀',
+    '\u0000',
+    '\u0007',
+    '\u001b',
+    '\u007f',
+    '\u0085',
+    '\u00a0',
+    '\u2028',
+    '\u2029',
+    '\ufeff',
+    '\uffff',
+    '\ud800',
+    '\udc00',
+    'é',
+    '日',
+    '😀',
   );
   const words = fc.constantFrom(
-    'yes', 'no', 'on', 'off', 'y', 'n', 'true', 'False', 'null', '~', '', '0.31', '1e3', '0x1F', '08', '.inf', '-.nan',
-    '1_000', '1:30', '2001-12-14', '<<', '=', '---', '...', '- ', '? ', ': ', ' #', '0.32.0',
+    'yes',
+    'no',
+    'on',
+    'off',
+    'y',
+    'n',
+    'true',
+    'False',
+    'null',
+    '~',
+    '',
+    '0.31',
+    '1e3',
+    '0x1F',
+    '08',
+    '.inf',
+    '-.nan',
+    '1_000',
+    '1:30',
+    '2001-12-14',
+    '<<',
+    '=',
+    '---',
+    '...',
+    '- ',
+    '? ',
+    ': ',
+    ' #',
+    '0.32.0',
   );
   const line = fc.oneof(fc.string({ unit: trouble, maxLength: 12 }), words, fc.string({ maxLength: 12 }));
   const hostileString = fc.oneof(
@@ -391,12 +547,7 @@ describe('toYaml: round trip through YAML 1.2 and YAML 1.1 readers (property)', 
     { weight: 1, arbitrary: fc.constant(null) },
   );
   const { tree } = fc.letrec((tie) => ({
-    tree: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      leaf,
-      fc.array(tie('tree'), { maxLength: 4 }),
-      fc.dictionary(hostileString, tie('tree'), { maxKeys: 4 }),
-    ),
+    tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('tree'), { maxLength: 4 }), fc.dictionary(hostileString, tie('tree'), { maxKeys: 4 })),
   }));
 
   function roundTrips(value: unknown): void {
