@@ -15,6 +15,7 @@ import { generateFleetYaml } from '../bench/fleet-generator';
 import { run } from '../charts/main';
 import { SealedSecretScope } from '../src/sealed-secret-scope';
 import { sealValue } from '../src/sealed-secrets';
+import { sharedKeyFleet } from './support/fleets';
 
 const REPO = path.resolve(__dirname, '..');
 const MAIN = path.join(REPO, 'lib', 'charts', 'main.js');
@@ -235,26 +236,6 @@ function expectNoPieceOf(text: string, secret: string, label: string): void {
   expect({ label, found }).toEqual({ label, found: [] });
 }
 
-/** A fleet of `n` vClusters in the plain block style of real fleet files. */
-function simpleFleet(n: number, vcluster: (i: number) => string[] = (i) => [`  - name: team-${i}`, `    namespace: ns-${i}`]): string {
-  const lines = [
-    'platform:',
-    '  host: platform.example.com',
-    'defaults:',
-    '  chartVersion: "0.36.1"',
-    '  apiKey: shared',
-    'apiKeys:',
-    '  shared:',
-    '    namespace: vcluster-platform',
-    '    externalSecret:',
-    '      storeRef: { name: vault }',
-    '      remoteRef: { key: platform/vcluster-api-key }',
-    'vclusters:',
-  ];
-  for (let i = 0; i < n; i++) lines.push(...vcluster(i));
-  return `${lines.join('\n')}\n`;
-}
-
 /** A small PRNG (mulberry32), so a failing random kill point can be replayed with its seed. */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -384,7 +365,7 @@ describe('huge and hostile input (child processes with a time limit)', () => {
   }
 
   test('fails a ~10 MB fleet file (one 10 MB value) quickly, with a short message', async () => {
-    const file = write('ten-mb.yaml', simpleFleet(1).replace('name: team-0', `name: ${'a'.repeat(10 * 1024 * 1024)}`));
+    const file = write('ten-mb.yaml', sharedKeyFleet(1).replace('name: team-0', `name: ${'a'.repeat(10 * 1024 * 1024)}`));
     expect(fs.statSync(path.join(dir, file)).size).toBeGreaterThan(10 * 1024 * 1024);
     const o = await refuse(file);
     expect(o.stderr).toContain('ten-mb.yaml:13:11: vclusters[0].name: is too long: 10485760 characters, at most 63 allowed');
@@ -393,7 +374,7 @@ describe('huge and hostile input (child processes with a time limit)', () => {
 
   test('handles a ~10 MB fleet file that is mostly comments, and places an error at its real line', async () => {
     const padding = Array.from({ length: 140_000 }, (_, i) => `# padding ${i} ${'x'.repeat(60)}`).join('\n');
-    const valid = simpleFleet(2).replace('apiKeys:', `${padding}\napiKeys:`);
+    const valid = sharedKeyFleet(2).replace('apiKeys:', `${padding}\napiKeys:`);
     expect(valid.length).toBeGreaterThan(10_000_000);
     write('padded.yaml', valid);
     const ok = await runCli(['--fleet', 'padded.yaml', '--out', 'out'], { cwd: dir });
@@ -413,14 +394,17 @@ describe('huge and hostile input (child processes with a time limit)', () => {
   });
 
   test('fails a 100,000-vCluster fleet with a clear message', async () => {
-    const file = write('hundred-k.yaml', simpleFleet(100_000));
+    const file = write('hundred-k.yaml', sharedKeyFleet(100_000));
     const o = await refuse(file);
     expect(o.stderr).toContain('hundred-k.yaml:12:1: vclusters: declares 100000 vClusters; at most 50000 are supported in one fleet file');
     expect(o.stderr.split('\n').length).toBeLessThan(5);
   });
 
   test('fails a 100,000-vCluster fleet written in flow style (the full YAML parser) as well', async () => {
-    const file = write('hundred-k-flow.yaml', simpleFleet(0).replace('vclusters:\n', `vclusters: [${Array.from({ length: 100_000 }, (_, i) => `{name: t-${i}}`).join(', ')}]\n`));
+    const file = write(
+      'hundred-k-flow.yaml',
+      sharedKeyFleet(0).replace('vclusters:\n', `vclusters: [${Array.from({ length: 100_000 }, (_, i) => `{name: t-${i}}`).join(', ')}]\n`),
+    );
     const o = await refuse(file);
     expect(o.stderr).toContain('hundred-k-flow.yaml:12:1: vclusters: declares 100000 vClusters');
   });
@@ -428,20 +412,20 @@ describe('huge and hostile input (child processes with a time limit)', () => {
   test('fails a "billion laughs" alias bomb fast', async () => {
     const levels = ['lol0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
     for (let i = 1; i < 15; i++) levels.push(`lol${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(', ')}]`);
-    const file = write('laughs.yaml', simpleFleet(0).replace('vclusters:\n', `${levels.join('\n')}\nvclusters: *l14\n`));
+    const file = write('laughs.yaml', sharedKeyFleet(0).replace('vclusters:\n', `${levels.join('\n')}\nvclusters: *l14\n`));
     const o = await refuse(file, 15_000);
     expect(o.stderr).toMatch(/laughs\.yaml:\d+:\d+: \(yaml\): YAML aliases expand to too much data/);
     expect(o.ms).toBeLessThan(10_000);
   });
 
   test('fails absurdly deep nesting without a stack overflow', async () => {
-    const file = write('deep.yaml', `${simpleFleet(0)}extra: ${'['.repeat(100_000)}\n`);
+    const file = write('deep.yaml', `${sharedKeyFleet(0)}extra: ${'['.repeat(100_000)}\n`);
     const o = await refuse(file);
     expect(o.stderr).toContain('deep.yaml:');
   });
 
   test('__proto__ and constructor keys: refused as unknown fields, or used as plain key ids', async () => {
-    const hostile = simpleFleet(1)
+    const hostile = sharedKeyFleet(1)
       .replace('apiKeys:', '__proto__:\n  polluted: true\nconstructor:\n  prototype: { polluted: true }\napiKeys:')
       .replace('    namespace: ns-0', '    namespace: ns-0\n    __proto__: { namespace: kube-system }');
     write('proto.yaml', hostile);
@@ -451,7 +435,7 @@ describe('huge and hostile input (child processes with a time limit)', () => {
     expect(o.stderr).toContain("vclusters[0].__proto__: unknown field '__proto__'");
 
     // `constructor` is a valid DNS label: as a key id it is just a name.
-    write('constructor-key.yaml', simpleFleet(1).replace(/shared/g, 'constructor'));
+    write('constructor-key.yaml', sharedKeyFleet(1).replace(/shared/g, 'constructor'));
     const ok = await runCli(['--fleet', 'constructor-key.yaml', '--out', 'out'], { cwd: dir });
     expect(ok).toMatchObject({ code: 0, stderr: '' });
     expect(fs.readFileSync(path.join(out, 'vclusters/ns-0/team-0/vcluster.yaml'), 'utf8')).toContain('namespace: vcluster-platform');
@@ -468,7 +452,7 @@ describe('huge and hostile input (child processes with a time limit)', () => {
     ['a NUL byte (escaped)', 'name: "team\\0a"', 'control character U+0000'],
   ])('fails a name with %s, explaining the character, one problem per line', async (what, field, explanation) => {
     const entry = field.startsWith('namespace') ? ['  - name: team-0', `    ${field}`] : [`  - ${field}`, '    namespace: ns-0'];
-    const text = simpleFleet(1, () => entry);
+    const text = sharedKeyFleet(1, () => entry);
     const file = write(`odd-${what.replace(/\W+/g, '-')}.yaml`, text);
     const o = await refuse(file);
     expect(o.stderr).toContain(explanation);
@@ -537,7 +521,7 @@ describe('input that once made the CLI hang is refused in seconds', () => {
 
     // 49,000 vClusters with 3 errors each (6.6 MB) once took ~30 s (ajv merges errors
     // quadratically); validation per vCluster stops collecting past the reported maximum.
-    const allBad = simpleFleet(49_000, (i) => [
+    const allBad = sharedKeyFleet(49_000, (i) => [
       `  - name: Team-${i}`,
       `    namespace: ns-${i}`,
       '    replicas: three',
@@ -613,8 +597,8 @@ describe('options and exit codes', () => {
 
   test('VCLUSTER_FLEET selects the fleet file; --fleet wins over it', async () => {
     const dir = freshDir('env');
-    fs.writeFileSync(path.join(dir, 'one.yaml'), simpleFleet(1));
-    fs.writeFileSync(path.join(dir, 'two.yaml'), simpleFleet(2));
+    fs.writeFileSync(path.join(dir, 'one.yaml'), sharedKeyFleet(1));
+    fs.writeFileSync(path.join(dir, 'two.yaml'), sharedKeyFleet(2));
     let o = await runCli(['--out', 'out'], { cwd: dir, env: childEnv({ VCLUSTER_FLEET: 'two.yaml' }) });
     expect(o).toMatchObject({ code: 0, stderr: '', stdout: 'out/: 2 vClusters, 8 objects, 8 files (written)\n' });
     expect(fs.readFileSync(path.join(dir, 'out', 'README.md'), 'utf8')).toContain('Synthesized from `two.yaml`');
@@ -985,7 +969,7 @@ describe('objects that would collide or be invalid in the output are refused or 
     const namespace = `${'a'.repeat(52)}--b`; // the 63-character cut of vc-web-v-<namespace>-platform-role ends in '--'
     fs.writeFileSync(
       path.join(dir, 'f.yaml'),
-      simpleFleet(1, () => ['  - name: web', `    namespace: ${namespace}`]),
+      sharedKeyFleet(1, () => ['  - name: web', `    namespace: ${namespace}`]),
     );
     const o = runInProcess(['--fleet', 'f.yaml', '--out', 'out'], { cwd: dir });
     expect(o.code).toBe(1);
@@ -1002,7 +986,7 @@ describe('objects that would collide or be invalid in the output are refused or 
     const release = 'analytics-warehouse-ingest-pipeline-eu-west-1-prod'; // 50 characters
     fs.writeFileSync(
       path.join(dir, 'f.yaml'),
-      simpleFleet(2, (i) => [`  - name: app-${i}`, `    namespace: tenant-analytics-${i}`, `    release: ${release}`]),
+      sharedKeyFleet(2, (i) => [`  - name: app-${i}`, `    namespace: tenant-analytics-${i}`, `    release: ${release}`]),
     );
     const o = runInProcess(['--fleet', 'f.yaml', '--out', 'out'], { cwd: dir });
     expect(o.code).toBe(1);

@@ -9,6 +9,7 @@ import { loadFleet, MAX_FLEET_FILE_BYTES, MAX_VCLUSTERS, parseFleet, parseYamlSu
 import { Fleet } from '../src/fleet-types';
 import { fluxDefaultReleaseName } from '../src/names';
 import { closestMatch, didYouMean, editDistance } from '../src/suggest';
+import { EXISTING_SOURCE, EXTERNAL_SECRET_SOURCE, sharedKeyFleet } from './support/fleets';
 
 const REPO = path.resolve(__dirname, '..');
 const VALID = path.join(__dirname, 'fixtures', 'fleet');
@@ -53,9 +54,7 @@ function generatedFleet(n: number, dedicatedKeys = false): string {
     'apiKeys:',
     '  shared:',
     '    namespace: vcluster-platform',
-    '    externalSecret:',
-    '      storeRef: { name: vault }',
-    '      remoteRef: { key: platform/vcluster-api-key }',
+    ...EXTERNAL_SECRET_SOURCE,
   ];
   if (dedicatedKeys) for (let i = 0; i < n; i++) lines.push(`  key-${i}:`, `    namespace: ns-${i}`, '    existing: {}');
   lines.push('vclusters:');
@@ -390,23 +389,8 @@ describe('loadFleet: bounded work on endless, amplified and all-wrong input', ()
     return { error, ms: Date.now() - start };
   }
 
-  /** A fleet with one shared key whose vClusters are written by `vcluster`. */
-  function fleetOf(n: number, vcluster: (i: number) => string[]): string {
-    const lines = [
-      'platform:',
-      '  host: platform.example.com',
-      'defaults:',
-      '  chartVersion: "0.36.1"',
-      '  apiKey: shared',
-      'apiKeys:',
-      '  shared:',
-      '    namespace: vcluster-platform',
-      '    existing: {}',
-      'vclusters:',
-    ];
-    for (let i = 0; i < n; i++) lines.push(...vcluster(i));
-    return `${lines.join('\n')}\n`;
-  }
+  /** A fleet with one existing shared key whose vClusters are written by `vcluster`. */
+  const fleetOf = (n: number, vcluster: (i: number) => string[]): string => sharedKeyFleet(n, vcluster, EXISTING_SOURCE);
 
   const HAS_DEV_ZERO = fs.existsSync('/dev/zero');
   (HAS_DEV_ZERO ? test : test.skip)('reads a device without a size (/dev/zero) only up to 16 MiB + 1 byte, then refuses it', () => {
@@ -731,14 +715,23 @@ describe('parseYamlSubset: the fast path reads exactly what yaml reads, or gives
   const KEYS = ['name', 'namespace', 'apiKey', 'a.b', 'a-b', '_x', '1', 'true', 'null', '__proto__', '<<', '"quoted"', 'a b', 'name'];
 
   type Tree = string | { map: [string, Tree][] } | { seq: Tree[] };
-  const tree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
-    node: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      fc.constantFrom(...SCALARS),
-      fc.record({ map: fc.array(fc.tuple(fc.constantFrom(...KEYS), tie('node')), { minLength: 1, maxLength: 4 }) }),
-      fc.record({ seq: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
-    ),
-  })).node;
+
+  /** Trees of maps (keys from `keys`, repeated unless `uniqueKeys`), lists and scalars from `scalars`. */
+  function treeOf(scalars: readonly string[], keys: readonly string[], maxKeys: number, uniqueKeys: boolean): fc.Arbitrary<Tree> {
+    return fc.letrec<{ node: Tree }>((tie) => {
+      const entry = fc.tuple(fc.constantFrom(...keys), tie('node'));
+      const entries = { minLength: 1, maxLength: maxKeys };
+      return {
+        node: fc.oneof(
+          { depthSize: 'small', withCrossShrink: true },
+          fc.constantFrom(...scalars),
+          fc.record({ map: uniqueKeys ? fc.uniqueArray(entry, { ...entries, selector: ([k]) => k }) : fc.array(entry, entries) }),
+          fc.record({ seq: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
+        ),
+      };
+    }).node;
+  }
+  const tree = treeOf(SCALARS, KEYS, 4, false);
 
   /** Renders a tree as block YAML with varied (sometimes wrong) indentation, comments and blank lines. */
   function render(node: Tree, indent: number, style: number[]): string[] {
@@ -821,14 +814,7 @@ describe('parseYamlSubset: the fast path reads exactly what yaml reads, or gives
     'Bad_Id',
     'x',
   ];
-  const fleetTree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
-    node: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      fc.constantFrom(...FLEET_SCALARS),
-      fc.record({ map: fc.uniqueArray(fc.tuple(fc.constantFrom(...FLEET_KEYS), tie('node')), { minLength: 1, maxLength: 5, selector: ([k]) => k }) }),
-      fc.record({ seq: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
-    ),
-  })).node;
+  const fleetTree = treeOf(FLEET_SCALARS, FLEET_KEYS, 5, true);
 
   /** Renders a tree as block YAML inside the subset, with varied indentation, spacing, comments and list styles. */
   function renderInSubset(node: Tree, indent: number, style: number[]): string[] {
