@@ -24,7 +24,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadFleet } from '../src/fleet-loader';
+import { loadFleet } from '../src/fleet/loader';
 import { generateFleetYaml } from './fleet-generator';
 import { listFiles, writeFloorDump } from './floor-dump';
 import { kubectlVersion, manualCommands, ManualTiming, timeManualMethod } from './kubectl-method';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { SealedSecretScope } from '../src/sealed-secret-scope';
-import { sealValue } from '../src/sealed-secrets';
+import { SealedSecretScope } from '../src/sealing/scope';
+import { sealValue } from '../src/sealing/sealed-secrets';
 
 /** The mix of a generated fleet. */
 export interface GeneratedFleetOptions {

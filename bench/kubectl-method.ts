@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
-import type { Fleet } from '../src/fleet-types';
+import type { Fleet } from '../src/fleet/types';
 
 /** The three kubectl commands of the documented manual method for one vCluster. */
 export interface ManualCommands {

@@ -25,10 +25,10 @@ function main(argv: readonly string[]): void {
   };
   // Required here so that module loading is a phase of its own.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { loadFleet } = require('../src/fleet-loader') as typeof import('../src/fleet-loader');
-  const { synthesizeFleet } = require('../charts/fleet-app') as typeof import('../charts/fleet-app');
-  const { layoutTree } = require('../charts/layout') as typeof import('../charts/layout');
-  const { writeTreeAtomically } = require('../src/output-writer') as typeof import('../src/output-writer');
+  const { loadFleet } = require('../src/fleet/loader') as typeof import('../src/fleet/loader');
+  const { synthesizeFleet } = require('../src/fleet/synthesize') as typeof import('../src/fleet/synthesize');
+  const { layoutTree } = require('../src/output/layout') as typeof import('../src/output/layout');
+  const { writeTreeAtomically } = require('../src/output/writer') as typeof import('../src/output/writer');
   /* eslint-enable @typescript-eslint/no-require-imports */
   lap('require');
   const fleet = loadFleet(path.resolve(fleetFile), { env: process.env, displayPath: fleetFile });

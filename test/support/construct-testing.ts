@@ -1,10 +1,10 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Problem, ValidationError } from '../../src/errors';
-import { AccessKeySource } from '../../src/access-key-source';
-import { PlatformApiKey, PlatformApiKeyProps } from '../../src/platform-api-key';
-import { VClusterPlatformConnection } from '../../src/vcluster-platform-connection';
-import { HAVE_SHARED } from '../shared';
+import { AccessKeySource } from '../../src/constructs/access-key-source';
+import { PlatformApiKey, PlatformApiKeyProps } from '../../src/constructs/platform-api-key';
+import { VClusterPlatformConnection } from '../../src/constructs/vcluster-platform-connection';
+import { HAVE_SHARED } from './shared';
 import { validateAgainstCrd } from './crd';
 
 /** A synthesized Kubernetes object, loosely typed for asserts. */

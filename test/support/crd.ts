@@ -24,7 +24,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
-import { SHARED_DIR } from '../shared';
+import { SHARED_DIR } from './shared';
 
 /** Directory holding the CRD files. */
 export const CRD_DIR = path.join(SHARED_DIR, 'crds');

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
-import { SHARED_DIR } from '../shared';
+import { SHARED_DIR } from './shared';
 
 /** Directory holding the chart schemas. */
 export const VALUES_SCHEMA_DIR = path.join(SHARED_DIR, 'vcluster');

@@ -1,0 +1,293 @@
+import * as fs from 'fs';
+import { stringify } from 'yaml';
+import { formatProblem, Problem, showValue, ValidationError } from '../errors';
+import { SealedSecretScope, sealingLabel } from '../sealing/scope';
+import { parseSealingCertificate, SealingCertificate, sealingTargetProblems, sealValue } from '../sealing/sealed-secrets';
+
+/** How `seal` prints its result. */
+export enum SealOutputFormat {
+  /** Only the sealed base64 value and a newline: for scripts and `encryptedAccessKey`. */
+  VALUE = 'value',
+  /** A `sealed:` YAML block to paste under an access key in the fleet file. */
+  FLEET = 'fleet',
+}
+
+/** A place `seal` writes text to. */
+export interface SealWritable {
+  /** Writes `text` as is. */
+  write(text: string): unknown;
+}
+
+/** The outside world of `seal`, injectable so tests run it in-process. */
+export interface SealIo {
+  /** Where the plaintext comes from when `--from-file` is absent. */
+  readonly stdin: AsyncIterable<Buffer | string> & { readonly isTTY?: boolean };
+  /** Receives the result only. */
+  readonly stdout: SealWritable;
+  /** Receives errors, warnings and hints. */
+  readonly stderr: SealWritable;
+  /**
+   * The clock certificate expiry is judged against.
+   * @default () => new Date()
+   */
+  readonly now?: () => Date;
+}
+
+/** Everything a `fleet` snippet says about one sealed access key. */
+export interface FleetSnippetInput {
+  /** The scope the value was sealed for. */
+  readonly scope: SealedSecretScope;
+  /** The OAEP label the value was sealed with (`sealingLabel`). */
+  readonly sealedFor: string;
+  /** `SealingCertificate.sha256` of the certificate the value was sealed for. */
+  readonly certificateSha256: string;
+  /** The sealed value. */
+  readonly encryptedAccessKey: string;
+}
+
+/** Exit code for bad input: flags, files, certificate or plaintext. */
+export const EXIT_USAGE = 2;
+
+const DEFAULT_NAME = 'vcluster-platform-api-key';
+
+/** Usage text printed by `--help`. */
+export const SEAL_USAGE = `Usage: npm run --silent seal -- --cert FILE --namespace NS [options] < access-key
+
+Seals a vCluster Platform access key for a Sealed Secrets controller, offline, the way kubeseal
+does. The plaintext is read from stdin (one trailing newline is dropped) or from --from-file
+(used byte for byte) and is never printed.
+
+Options:
+  --cert FILE          the controller's public certificate (kubeseal --fetch-cert > FILE)  [required]
+  --namespace NS       namespace of the access-key Secret                                  [required]
+  --name NAME          name of the access-key Secret         (default: ${DEFAULT_NAME})
+  --scope SCOPE        ${Object.values(SealedSecretScope).join(' | ')}   (default: ${SealedSecretScope.STRICT})
+  --from-file FILE     read the access key from FILE instead of stdin
+  --keep-newline       keep a trailing newline read from stdin
+  --format FORMAT      ${Object.values(SealOutputFormat).join(' | ')}   (default: ${SealOutputFormat.VALUE})
+                         value: the sealed base64 value
+                         fleet: a "sealed:" block to paste under an access key in the fleet file
+  -h, --help           print this help
+
+Example:
+  echo "$ACCESS_KEY" | npm run --silent seal -- --cert pub-cert.pem --namespace payments --format fleet
+`;
+
+/** Renders the `fleet` output: a `sealed:` block, stable key order, no line folding. */
+export function formatFleetSnippet(input: FleetSnippetInput): string {
+  return stringify(
+    {
+      sealed: {
+        scope: input.scope,
+        sealedFor: input.sealedFor,
+        certificateSha256: input.certificateSha256,
+        encryptedAccessKey: input.encryptedAccessKey,
+      },
+    },
+    // A folded base64 value would still parse, but one line is what people grep and diff.
+    { lineWidth: 0 },
+  );
+}
+
+type ValueField = 'cert' | 'namespace' | 'name' | 'scope' | 'fromFile' | 'format';
+
+type Flags = { [K in ValueField]?: string } & { keepNewline: boolean; help: boolean };
+
+const VALUE_FLAGS: Record<string, ValueField> = {
+  '--cert': 'cert',
+  '--namespace': 'namespace',
+  '--name': 'name',
+  '--scope': 'scope',
+  '--from-file': 'fromFile',
+  '--format': 'format',
+};
+const BOOLEAN_FLAGS: Record<string, 'keepNewline' | 'help'> = {
+  '--keep-newline': 'keepNewline',
+  '--help': 'help',
+  '-h': 'help',
+};
+const ALL_FLAGS = [...Object.keys(VALUE_FLAGS), ...Object.keys(BOOLEAN_FLAGS)].join(', ');
+
+/** Parses argv into flags, recording every problem instead of stopping at the first. */
+function parseFlags(argv: readonly string[], problems: Problem[]): Flags {
+  const flags: Flags = { keepNewline: false, help: false };
+  const seen = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (flag in VALUE_FLAGS) {
+      let value: string | undefined;
+      if (eq >= 0) {
+        value = arg.slice(eq + 1);
+      } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
+        value = argv[++i];
+      }
+      if (value === undefined || value === '') {
+        problems.push({ path: flag, message: 'needs a value' });
+        continue;
+      }
+      if (seen.has(flag)) problems.push({ path: flag, message: 'is given more than once', value: showValue(value) });
+      seen.add(flag);
+      flags[VALUE_FLAGS[flag]] = value;
+    } else if (flag in BOOLEAN_FLAGS) {
+      if (eq >= 0) problems.push({ path: flag, message: 'takes no value', value: showValue(arg.slice(eq + 1)) });
+      flags[BOOLEAN_FLAGS[flag]] = true;
+    } else if (arg.startsWith('-')) {
+      problems.push({ path: 'arguments', message: 'unknown option', value: showValue(flag), allowed: ALL_FLAGS });
+    } else {
+      // A stray word is most likely an access key typed on the command line: do not echo it.
+      problems.push({
+        path: 'arguments',
+        message: `unexpected argument #${i + 1} (not shown, in case it is the key); pipe the access key on stdin or use --from-file`,
+        allowed: ALL_FLAGS,
+      });
+    }
+  }
+  return flags;
+}
+
+/** Drops exactly one trailing "\n" or "\r\n": the one `echo` adds. */
+function stripOneNewline(data: Buffer): Buffer {
+  if (data.length >= 2 && data[data.length - 2] === 0x0d && data[data.length - 1] === 0x0a) return data.subarray(0, data.length - 2);
+  if (data.length >= 1 && data[data.length - 1] === 0x0a) return data.subarray(0, data.length - 1);
+  return data;
+}
+
+async function readAll(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  return Buffer.concat(chunks);
+}
+
+function readFile(file: string, path: string, what: string, problems: Problem[]): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e instanceof Error ? e.message : String(e)));
+    problems.push({ path, message: `cannot read the ${what} (${reason})`, value: showValue(file) });
+    return undefined;
+  }
+}
+
+/** Library field names mapped to the flags that feed them, so problems name what the user typed. */
+const FIELD_TO_FLAG: Record<string, string> = {
+  namespace: '--namespace',
+  name: '--name',
+  scope: '--scope',
+};
+
+/**
+ * Runs `seal` with `argv` (without `node` and the script) and returns the exit code: 0 on
+ * success (also after `--help`), 2 on bad input with every problem printed to `io.stderr`, one
+ * per line. Only the result goes to `io.stdout`; the plaintext is never written anywhere.
+ */
+export async function main(argv: readonly string[], io: SealIo): Promise<number> {
+  const problems: Problem[] = [];
+  const flags = parseFlags(argv, problems);
+  if (flags.help) {
+    io.stdout.write(SEAL_USAGE);
+    return 0;
+  }
+
+  if (flags.cert === undefined && !problems.some((p) => p.path === '--cert')) {
+    problems.push({ path: '--cert', message: "is required: the Sealed Secrets controller's public certificate", allowed: 'a PEM file, e.g. from kubeseal --fetch-cert' });
+  }
+  if (flags.namespace === undefined && !problems.some((p) => p.path === '--namespace')) {
+    problems.push({ path: '--namespace', message: 'is required: the namespace of the access-key Secret' });
+  }
+  const scopes = Object.values(SealedSecretScope) as string[];
+  if (flags.scope !== undefined && !scopes.includes(flags.scope)) {
+    problems.push({ path: '--scope', message: 'unknown scope', value: showValue(flags.scope), allowed: scopes.join(', ') });
+  }
+  const formats = Object.values(SealOutputFormat) as string[];
+  if (flags.format !== undefined && !formats.includes(flags.format)) {
+    problems.push({ path: '--format', message: 'unknown format', value: showValue(flags.format), allowed: formats.join(', ') });
+  }
+  if (flags.keepNewline && flags.fromFile !== undefined) {
+    problems.push({ path: '--keep-newline', message: 'only applies to stdin; --from-file is always read byte for byte' });
+  }
+  const scope = scopes.includes(flags.scope ?? SealedSecretScope.STRICT) ? ((flags.scope ?? SealedSecretScope.STRICT) as SealedSecretScope) : undefined;
+  const format = (flags.format ?? SealOutputFormat.VALUE) as SealOutputFormat;
+  const name = flags.name ?? DEFAULT_NAME;
+
+  // A missing --namespace is already reported; a valid stand-in lets --name still be checked.
+  for (const p of sealingTargetProblems({ namespace: flags.namespace ?? 'default', name, scope })) {
+    problems.push({ ...p, path: FIELD_TO_FLAG[p.path] ?? p.path });
+  }
+
+  let certificate: SealingCertificate | undefined;
+  if (flags.cert !== undefined) {
+    const pem = readFile(flags.cert, '--cert', 'certificate', problems);
+    if (pem !== undefined) {
+      try {
+        certificate = parseSealingCertificate(pem.toString('utf8'), { now: (io.now ?? (() => new Date()))() });
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        for (const p of e.problems) problems.push({ ...p, path: '--cert', file: flags.cert });
+      }
+    }
+  }
+
+  let plaintext: Buffer | undefined;
+  let source: string;
+  if (flags.fromFile !== undefined) {
+    source = '--from-file';
+    plaintext = readFile(flags.fromFile, source, 'access key file', problems);
+  } else {
+    source = 'stdin';
+    // Reading stdin after bad flags would make a user at a terminal type the key for nothing.
+    if (problems.length === 0) {
+      if (io.stdin.isTTY) io.stderr.write('seal: reading the access key from the terminal; finish with Enter and Ctrl-D\n');
+      const data = await readAll(io.stdin);
+      plaintext = flags.keepNewline ? data : stripOneNewline(data);
+    }
+  }
+  if (plaintext !== undefined && plaintext.length === 0) {
+    problems.push({ path: source, message: 'the access key is empty; there is nothing to seal', allowed: 'a non-empty access key' });
+  }
+
+  if (problems.length > 0) {
+    for (const p of problems) io.stderr.write(`seal: ${formatProblem(p)}\n`);
+    io.stderr.write('seal: run with --help for usage\n');
+    return EXIT_USAGE;
+  }
+
+  for (const warning of certificate!.warnings) io.stderr.write(`seal: warning: ${warning}\n`);
+  // The key itself must not be shown; saying that it has whitespace is enough to find the cause.
+  if (plaintext!.some((byte) => byte <= 0x20 || byte === 0x7f)) {
+    io.stderr.write(
+      `seal: warning: the access key from ${source} contains whitespace or control characters; vCluster Platform access keys have none (a stray newline?). It was sealed as is.\n`,
+    );
+  }
+
+  const namespace = flags.namespace!;
+  const encrypted = sealValue({ certificate: certificate!, namespace, name, scope, plaintext: plaintext! });
+  if (format === SealOutputFormat.FLEET) {
+    io.stdout.write(
+      formatFleetSnippet({
+        scope: scope!,
+        sealedFor: sealingLabel(scope!, namespace, name),
+        certificateSha256: certificate!.sha256,
+        encryptedAccessKey: encrypted,
+      }),
+    );
+  } else {
+    io.stdout.write(`${encrypted}\n`);
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      // An unexpected failure: say what it was, without a stack trace and without any input.
+      process.stderr.write(`seal: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,442 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { parseChartVersion } from '../constructs/chart-version';
+import { Problem, ProblemCollector, showValue } from '../errors';
+import { DNS1123_LABEL_RULE, isDns1123Label } from '../constructs/names';
+import { Manifest } from '../constructs/platform-api-key';
+import { SYNC_WAVE_ANNOTATION, SyncWave, syncWaveProblem } from './sync-order';
+import { VClusterPlatformConnection } from '../constructs/vcluster-platform-connection';
+import { VCLUSTER_CHART, VCLUSTER_CHART_REPOSITORY } from './vcluster-chart';
+
+/** The finalizer that makes deleting an Application delete what it deployed. */
+export const ARGOCD_RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+/** A git repository Argo CD reads the generated vcluster.yaml files from (the `ref: values` source). */
+export interface ArgoCdValuesRepository {
+  /** Repository URL as Argo CD knows it, e.g. `https://github.com/acme/platform.git`. */
+  readonly repoURL: string;
+  /**
+   * Branch, tag or commit.
+   * @default "HEAD"
+   */
+  readonly targetRevision?: string;
+}
+
+/** One vcluster.yaml in a git repository: the values of a multi-source Application. */
+export interface ArgoCdValuesFile extends ArgoCdValuesRepository {
+  /** Path of the vcluster.yaml inside the repository, without a leading `/` or `./`, e.g. `dist/vclusters/team-a/a/vcluster.yaml`. */
+  readonly path: string;
+}
+
+/** Settings shared by `VClusterApplication` and `VClusterApplicationSet`. */
+export interface ArgoCdDeliveryOptions {
+  /**
+   * Namespace of the Application / ApplicationSet (Argo CD's own namespace unless "apps in any namespace" is on).
+   * @default "argocd"
+   */
+  readonly namespace?: string;
+  /**
+   * Argo CD AppProject.
+   * @default "default"
+   */
+  readonly project?: string;
+  /**
+   * API server the vCluster is installed on.
+   * @default "https://kubernetes.default.svc" (the cluster Argo CD runs in)
+   */
+  readonly destinationServer?: string;
+  /**
+   * Helm repository of the vCluster chart.
+   * @default "https://charts.loft.sh"
+   */
+  readonly repoURL?: string;
+  /**
+   * Sync wave of the Application / ApplicationSet, so that the access key and RBAC (earlier
+   * waves, see `SyncWave`) exist before the vCluster starts.
+   * @default 1 (SyncWave.APPLICATIONS)
+   */
+  readonly syncWave?: number;
+  /**
+   * Sync automatically on every change in git. Manual sync leaves every rollout to a person.
+   * @default true
+   */
+  readonly automated?: boolean;
+  /**
+   * With `automated`: delete chart objects that a newer chart version no longer renders. Off by
+   * default, as in Argo CD, so a chart upgrade never deletes anything (a PVC, say) unasked.
+   * @default false
+   */
+  readonly prune?: boolean;
+  /**
+   * With `automated`: revert changes made in the cluster. Off by default, as in Argo CD, so an
+   * operator can patch a vCluster during an incident without it being reverted at once.
+   * @default false
+   */
+  readonly selfHeal?: boolean;
+  /**
+   * Add the `CreateNamespace=true` sync option so the vCluster namespace is created when missing.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
+   * Add Argo CD's resources finalizer, so deleting the Application uninstalls the vCluster.
+   * Off by default: removing a vCluster from the fleet then leaves it running until a person
+   * deletes it, instead of destroying a virtual cluster (and its data) on a git change.
+   * @default false
+   */
+  readonly cascadeDelete?: boolean;
+}
+
+/** Props for `VClusterApplication`. */
+export interface VClusterApplicationProps extends ArgoCdDeliveryOptions {
+  /** The vCluster: release name, namespace, chart version and values. */
+  readonly connection: VClusterPlatformConnection;
+  /**
+   * Name of the Application. `helm.releaseName` is always written, so the name never changes the
+   * release (Argo CD would use the Application name otherwise).
+   * @default connection.release
+   */
+  readonly name?: string;
+  /**
+   * Read the values from a vcluster.yaml in git (a multi-source Application with a `ref: values`
+   * source) instead of writing them inline as `helm.valuesObject`. The file must hold the
+   * connection's values (`connection.valuesYaml`).
+   * @default - values inline as `helm.valuesObject`
+   */
+  readonly valuesRepository?: ArgoCdValuesFile;
+}
+
+/** One vCluster of a `VClusterApplicationSet`. */
+export interface VClusterApplicationSetMember {
+  /** The vCluster: release name, namespace and chart version. */
+  readonly connection: VClusterPlatformConnection;
+  /**
+   * Name of the generated Application.
+   * @default connection.release
+   */
+  readonly name?: string;
+  /** Path of this vCluster's vcluster.yaml in the values repository, e.g. `dist/vclusters/team-a/a/vcluster.yaml`. */
+  readonly valuesPath: string;
+}
+
+/** Props for `VClusterApplicationSet`. */
+export interface VClusterApplicationSetProps extends ArgoCdDeliveryOptions {
+  /**
+   * Name of the ApplicationSet.
+   * @default "vclusters"
+   */
+  readonly name?: string;
+  /** The vCluster Applications to generate, in this order. At least one. */
+  readonly vclusters: readonly VClusterApplicationSetMember[];
+  /**
+   * Where the vcluster.yaml files are. Required: an ApplicationSet's elements carry strings, not
+   * values objects, so the values come from files through the `$values` ref. Omitting it throws.
+   * @default - none; a ValidationError is thrown
+   */
+  readonly valuesRepository?: ArgoCdValuesRepository;
+}
+
+interface ResolvedOptions {
+  readonly namespace: string;
+  readonly project: string;
+  readonly destinationServer: string;
+  readonly repoURL: string;
+  readonly syncWave: number;
+  readonly automated: boolean;
+  readonly prune: boolean;
+  readonly selfHeal: boolean;
+  readonly createNamespace: boolean;
+  readonly cascadeDelete: boolean;
+}
+
+const NO_SPACE = /^\S+$/;
+const URL_RULE = 'a URL without spaces or Go-template braces, e.g. "https://charts.loft.sh"';
+const REPO_PATH_RULE = "a relative path inside the repository: '/'-separated, no leading '/', no empty, '.' or '..' parts, no spaces, '$' or braces";
+
+function addIf(problems: ProblemCollector, problem: Problem | undefined): void {
+  if (problem) problems.add(problem);
+}
+
+/** Strings copied into an ApplicationSet template must not contain `{{`: Argo CD would expand them. */
+function plainText(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && NO_SPACE.test(value) && !value.includes('{{') && !value.includes('}}');
+}
+
+function checkLabel(problems: ProblemCollector, path: string, value: unknown, what: string): void {
+  if (!isDns1123Label(value)) problems.add({ path, message: `not a valid ${what}`, value: showValue(value), allowed: DNS1123_LABEL_RULE });
+}
+
+function checkBoolean(problems: ProblemCollector, path: string, value: unknown): void {
+  if (typeof value !== 'boolean') problems.add({ path, message: 'must be a boolean', value: showValue(value), allowed: 'true, false' });
+}
+
+/** True for a path Argo CD resolves inside the repository after `$values/`. */
+export function isRepositoryPath(value: unknown): value is string {
+  if (typeof value !== 'string' || value === '' || value.startsWith('/') || /[\s${}\\]/.test(value)) return false;
+  return value.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+function resolveOptions(props: ArgoCdDeliveryOptions, problems: ProblemCollector): ResolvedOptions {
+  const o: ResolvedOptions = {
+    namespace: props.namespace ?? 'argocd',
+    project: props.project ?? 'default',
+    destinationServer: props.destinationServer ?? 'https://kubernetes.default.svc',
+    repoURL: props.repoURL ?? VCLUSTER_CHART_REPOSITORY,
+    syncWave: props.syncWave ?? SyncWave.APPLICATIONS,
+    automated: props.automated ?? true,
+    prune: props.prune ?? false,
+    selfHeal: props.selfHeal ?? false,
+    createNamespace: props.createNamespace ?? true,
+    cascadeDelete: props.cascadeDelete ?? false,
+  };
+  checkLabel(problems, 'namespace', o.namespace, 'namespace');
+  checkLabel(problems, 'project', o.project, 'Argo CD project name');
+  if (!plainText(o.destinationServer) || !/^https?:\/\//.test(o.destinationServer)) {
+    problems.add({
+      path: 'destinationServer',
+      message: 'not an API server URL',
+      value: showValue(o.destinationServer),
+      allowed: 'an http(s) URL, e.g. "https://kubernetes.default.svc"',
+    });
+  }
+  if (!plainText(o.repoURL)) problems.add({ path: 'repoURL', message: 'not a chart repository URL', value: showValue(o.repoURL), allowed: URL_RULE });
+  addIf(problems, syncWaveProblem(o.syncWave, 'syncWave'));
+  for (const field of ['automated', 'prune', 'selfHeal', 'createNamespace', 'cascadeDelete'] as const) checkBoolean(problems, field, o[field]);
+  if (o.automated === false) {
+    // Argo CD ignores prune/selfHeal without automated sync; saying so beats a silent no-op.
+    for (const field of ['prune', 'selfHeal'] as const) {
+      if (o[field] === true) problems.add({ path: field, message: 'only takes effect with automated sync', value: 'true', allowed: 'false, or automated: true' });
+    }
+  }
+  return o;
+}
+
+function checkValuesRepository(problems: ProblemCollector, path: string, repo: ArgoCdValuesRepository): void {
+  if (!plainText(repo.repoURL))
+    problems.add({
+      path: `${path}.repoURL`,
+      message: 'not a repository URL',
+      value: showValue(repo.repoURL),
+      allowed: 'a git URL without spaces or Go-template braces, e.g. "https://github.com/acme/platform.git"',
+    });
+  if (repo.targetRevision !== undefined && !plainText(repo.targetRevision)) {
+    problems.add({
+      path: `${path}.targetRevision`,
+      message: 'not a git revision',
+      value: showValue(repo.targetRevision),
+      allowed: 'a branch, tag or commit without spaces, e.g. "main"',
+    });
+  }
+}
+
+/** The chart version as the Helm repository lists it (no leading `v`). */
+function chartVersion(connection: VClusterPlatformConnection): string {
+  return parseChartVersion(connection.vclusterVersion)?.text ?? connection.vclusterVersion;
+}
+
+function checkConnection(problems: ProblemCollector, path: string, connection: unknown): connection is VClusterPlatformConnection {
+  if (connection instanceof VClusterPlatformConnection) return true;
+  problems.add({ path, message: 'must be a VClusterPlatformConnection', value: showValue(typeof connection), allowed: 'a VClusterPlatformConnection' });
+  return false;
+}
+
+/** `{ syncPolicy }`, or nothing when the policy would be empty (manual sync, no options). */
+function syncPolicy(o: ResolvedOptions): { syncPolicy?: Record<string, unknown> } {
+  const policy: Record<string, unknown> = {};
+  // prune and selfHeal are written even when false: the object then says what it does.
+  if (o.automated) policy.automated = { prune: o.prune, selfHeal: o.selfHeal };
+  if (o.createNamespace) policy.syncOptions = ['CreateNamespace=true'];
+  return Object.keys(policy).length > 0 ? { syncPolicy: policy } : {};
+}
+
+function objectMetadata(name: string, o: ResolvedOptions): Manifest['metadata'] {
+  return {
+    name,
+    namespace: o.namespace,
+    annotations: { [SYNC_WAVE_ANNOTATION]: String(o.syncWave) },
+    ...(o.cascadeDelete ? { finalizers: [ARGOCD_RESOURCES_FINALIZER] } : {}),
+  };
+}
+
+/**
+ * The Helm release name Argo CD installs an Application's chart under:
+ * `spec.source.helm.releaseName` when set, else the Application's name.
+ */
+export function argoCdEffectiveReleaseName(app: { readonly name: string; readonly releaseName?: string }): string {
+  return app.releaseName || app.name;
+}
+
+/**
+ * The `argoproj.io/v1alpha1` Application that installs chart `vcluster` for one connection:
+ * chart version, destination namespace and `helm.releaseName` from the connection, values inline
+ * (`helm.valuesObject`) or from a vcluster.yaml in git (multi-source, `ref: values`). Pure;
+ * validates the props and throws a `ValidationError` listing every problem.
+ */
+export function renderApplication(props: VClusterApplicationProps): Manifest {
+  const problems = new ProblemCollector();
+  const hasConnection = checkConnection(problems, 'connection', props.connection);
+  const o = resolveOptions(props, problems);
+  const name = props.name ?? (hasConnection ? props.connection.release : undefined);
+  checkLabel(problems, 'name', name, 'Application name');
+  const repo = props.valuesRepository;
+  if (repo !== undefined) {
+    checkValuesRepository(problems, 'valuesRepository', repo);
+    if (!isRepositoryPath(repo.path))
+      problems.add({ path: 'valuesRepository.path', message: 'not a path inside the repository', value: showValue(repo.path), allowed: REPO_PATH_RULE });
+  }
+  const subject = hasConnection ? `VClusterApplication for vCluster ${props.connection.namespace}/${props.connection.release}` : 'VClusterApplication';
+  problems.throwIfAny(subject);
+
+  const connection = props.connection;
+  const chart = { repoURL: o.repoURL, chart: VCLUSTER_CHART, targetRevision: chartVersion(connection) };
+  const sourceSpec: Record<string, unknown> =
+    repo === undefined
+      ? // A copy of the values: the manifest must not alias the connection's object.
+        { source: { ...chart, helm: { releaseName: connection.release, valuesObject: structuredClone(connection.values) } } }
+      : {
+          sources: [
+            { ...chart, helm: { releaseName: connection.release, valueFiles: [`$values/${repo.path}`] } },
+            { repoURL: repo.repoURL, targetRevision: repo.targetRevision ?? 'HEAD', ref: 'values' },
+          ],
+        };
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: objectMetadata(name!, o),
+    spec: {
+      project: o.project,
+      destination: { server: o.destinationServer, namespace: connection.namespace },
+      ...sourceSpec,
+      ...syncPolicy(o),
+    },
+  };
+}
+
+/**
+ * One Argo CD Application that installs one vCluster (see `renderApplication`). It carries the
+ * sync wave `SyncWave.APPLICATIONS` by default, after the key and RBAC objects (`setSyncWave`).
+ */
+export class VClusterApplication extends Construct {
+  /** Name of the Application. */
+  public readonly name: string;
+  /** Namespace of the Application. */
+  public readonly namespace: string;
+  /** The Helm release Argo CD installs (always written as `helm.releaseName`). */
+  public readonly releaseName: string;
+  /** The emitted Application. */
+  public readonly apiObject: ApiObject;
+
+  constructor(scope: Construct, id: string, props: VClusterApplicationProps) {
+    super(scope, id);
+    const manifest = renderApplication(props);
+    this.name = manifest.metadata.name;
+    this.namespace = manifest.metadata.namespace!;
+    this.releaseName = props.connection.release;
+    this.apiObject = new ApiObject(this, 'Application', manifest);
+  }
+}
+
+/**
+ * ONE `argoproj.io/v1alpha1` ApplicationSet that generates an Application per vCluster from a
+ * list generator (elements `name`, `namespace`, `release`, `chartVersion`, `valuesPath`, in the
+ * order given). Values always come from the vcluster.yaml files in `valuesRepository` through
+ * the `$values` ref. `goTemplate` with `missingkey=error`, so a typo in the template fails instead
+ * of rendering an empty string. Pure; throws a `ValidationError` listing every problem.
+ */
+export function renderApplicationSet(props: VClusterApplicationSetProps): Manifest {
+  const problems = new ProblemCollector();
+  const o = resolveOptions(props, problems);
+  const name = props.name ?? 'vclusters';
+  checkLabel(problems, 'name', name, 'ApplicationSet name');
+  const repo = props.valuesRepository;
+  if (repo === undefined) {
+    problems.add({
+      path: 'valuesRepository',
+      message: 'an ApplicationSet needs the repository holding the generated vcluster.yaml files (its elements cannot carry values objects)',
+      value: 'undefined',
+      allowed: '{ repoURL, targetRevision? }, or one VClusterApplication per vCluster with inline values',
+    });
+  } else {
+    checkValuesRepository(problems, 'valuesRepository', repo);
+  }
+  const members = Array.isArray(props.vclusters) ? props.vclusters : [];
+  if (members.length === 0) {
+    problems.add({ path: 'vclusters', message: 'an ApplicationSet needs at least one vCluster', value: showValue(props.vclusters), allowed: 'a non-empty list' });
+  }
+  const elements: Record<string, string>[] = [];
+  const seen = new Map<string, number>();
+  members.forEach((member, i) => {
+    const path = `vclusters[${i}]`;
+    if (!checkConnection(problems, `${path}.connection`, member?.connection)) return;
+    const c = member.connection;
+    const appName = member.name ?? c.release;
+    checkLabel(problems, `${path}.name`, appName, 'Application name');
+    if (!isRepositoryPath(member.valuesPath))
+      problems.add({ path: `${path}.valuesPath`, message: 'not a path inside the repository', value: showValue(member.valuesPath), allowed: REPO_PATH_RULE });
+    const first = seen.get(appName);
+    if (first !== undefined) {
+      problems.add({
+        path: `${path}.name`,
+        message: `Application name already generated by vclusters[${first}] (Argo CD would fight over one Application)`,
+        value: showValue(appName),
+        allowed: 'a name unique in this ApplicationSet',
+      });
+    } else {
+      seen.set(appName, i);
+    }
+    elements.push({ name: appName, namespace: c.namespace, release: c.release, chartVersion: chartVersion(c), valuesPath: member.valuesPath });
+  });
+  problems.throwIfAny(`VClusterApplicationSet ${showValue(o.namespace)}/${showValue(name)}`);
+
+  const templateMetadata: Record<string, unknown> = { name: '{{.name}}', namespace: o.namespace };
+  if (o.cascadeDelete) templateMetadata.finalizers = [ARGOCD_RESOURCES_FINALIZER];
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'ApplicationSet',
+    // The finalizer option is for the generated Applications, not for the ApplicationSet itself.
+    metadata: objectMetadata(name, { ...o, cascadeDelete: false }),
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      generators: [{ list: { elements } }],
+      template: {
+        metadata: templateMetadata,
+        spec: {
+          project: o.project,
+          destination: { server: o.destinationServer, namespace: '{{.namespace}}' },
+          sources: [
+            {
+              repoURL: o.repoURL,
+              chart: VCLUSTER_CHART,
+              targetRevision: '{{.chartVersion}}',
+              helm: { releaseName: '{{.release}}', valueFiles: ['$values/{{.valuesPath}}'] },
+            },
+            { repoURL: repo!.repoURL, targetRevision: repo!.targetRevision ?? 'HEAD', ref: 'values' },
+          ],
+          ...syncPolicy(o),
+        },
+      },
+    },
+  };
+}
+
+/** One Argo CD ApplicationSet for many vClusters (see `renderApplicationSet`). */
+export class VClusterApplicationSet extends Construct {
+  /** Name of the ApplicationSet. */
+  public readonly name: string;
+  /** Namespace of the ApplicationSet. */
+  public readonly namespace: string;
+  /** Names of the Applications it generates, in element order. */
+  public readonly applicationNames: readonly string[];
+  /** The emitted ApplicationSet. */
+  public readonly apiObject: ApiObject;
+
+  constructor(scope: Construct, id: string, props: VClusterApplicationSetProps) {
+    super(scope, id);
+    const manifest = renderApplicationSet(props);
+    this.name = manifest.metadata.name;
+    this.namespace = manifest.metadata.namespace!;
+    this.applicationNames = props.vclusters.map((m) => m.name ?? m.connection.release);
+    this.apiObject = new ApiObject(this, 'ApplicationSet', manifest);
+  }
+}
