@@ -60,7 +60,7 @@ export function releaseNameProblem(value: unknown): string | undefined {
   if (isRunnableReleaseName(value)) return undefined;
   if (typeof value !== 'string' || !DNS1035_LABEL.test(value)) {
     if (typeof value === 'string' && /^[0-9]/.test(value) && DNS1035_LABEL.test(`a${value}`)) {
-      return "cannot be a vCluster release name: it must start with a letter (the chart names a Service after the release, and Service names are DNS-1035 labels)";
+      return 'cannot be a vCluster release name: it must start with a letter (the chart names a Service after the release, and Service names are DNS-1035 labels)';
     }
     return 'not a valid vCluster release name';
   }

@@ -2,7 +2,16 @@ import type { k8s } from 'cdk8s-plus-28';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Problem, ProblemCollector, showValue } from '../errors';
-import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, RELEASE_NAME_RULE, defaultServiceAccountName, isDns1123Label, isDns1123Subdomain, releaseNameProblem, truncate63TrimOneDash } from './names';
+import {
+  DNS1123_LABEL_RULE,
+  DNS1123_SUBDOMAIN_RULE,
+  RELEASE_NAME_RULE,
+  defaultServiceAccountName,
+  isDns1123Label,
+  isDns1123Subdomain,
+  releaseNameProblem,
+  truncate63TrimOneDash,
+} from './names';
 import { Manifest } from './platform-api-key';
 
 /** Props for `PlatformApiKeyRbac`. */

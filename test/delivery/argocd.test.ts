@@ -64,7 +64,11 @@ describe('VClusterApplication', () => {
     expect(s.source.helm.valuesObject.platform.apiKey).toEqual({ secretName: 'vcluster-platform-api-key', namespace: KEY_NS, createRBAC: false });
     expect(s.sources).toBeUndefined();
     // Retried with backoff: otherwise an automated sync that failed is not tried again for the same commit.
-    expect(s.syncPolicy).toEqual({ automated: { prune: false, selfHeal: false }, syncOptions: ['CreateNamespace=true'], retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } });
+    expect(s.syncPolicy).toEqual({
+      automated: { prune: false, selfHeal: false },
+      syncOptions: ['CreateNamespace=true'],
+      retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+    });
     // RemovalPolicy.KEEP by default: no resources finalizer, so deleting the Application leaves the vCluster running.
     expect(application!.metadata.finalizers).toBeUndefined();
     expect(app.releaseName).toBe('team-a');
@@ -209,7 +213,11 @@ describe('VClusterApplicationSet', () => {
       },
       { repoURL: VALUES_REPO.repoURL, targetRevision: 'main', ref: 'values' },
     ]);
-    expect(s.template.spec.syncPolicy).toEqual({ automated: { prune: false, selfHeal: false }, syncOptions: ['CreateNamespace=true'], retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } });
+    expect(s.template.spec.syncPolicy).toEqual({
+      automated: { prune: false, selfHeal: false },
+      syncOptions: ['CreateNamespace=true'],
+      retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+    });
     // KEEP by default: without preserveResourcesOnDeletion the ApplicationSet controller would add the
     // resources finalizer itself, and dropping an element would uninstall that vCluster.
     expect(s.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
