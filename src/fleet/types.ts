@@ -9,6 +9,9 @@ import { SealedSecretScope } from '../sealing/scope';
 /** How a vCluster's chart is installed. */
 export type DeliveryMode = 'argocd' | 'flux' | 'none';
 
+/** What removing a vCluster does to it: `keep` it running, or `uninstall` its release. */
+export type RemovalPolicyName = 'keep' | 'uninstall';
+
 /** Who creates the cross-namespace Role and RoleBinding for the key: this tool (`static`) or the chart. */
 export type RbacModeName = 'static' | 'chart';
 
@@ -190,4 +193,10 @@ export interface Fleet {
   readonly argocd: FleetArgoCd;
   /** Flux settings. */
   readonly flux: FleetFlux;
+  /**
+   * `onRemoval`: what removing a vCluster from the fleet (or deleting what delivers it) does to the
+   * running vCluster, in every delivery mode (`RemovalPolicy` of the delivery constructs).
+   * @default "keep"
+   */
+  readonly onRemoval?: RemovalPolicyName;
 }
