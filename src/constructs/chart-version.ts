@@ -53,7 +53,7 @@ function belowAllPrereleasesOf(v: ChartVersion, major: number, minor: number, pa
  * The values layout a chart version expects, or `undefined` below 0.21.0 (no `apiKey` block there).
  * The switch to top-level `platform` is at 0.32.0-0: every 0.32.0 pre-release (alpha.0-2, next.0,
  * rc.1, rc.2) already reads `platform.apiKey` and rejects `external` (each tag's
- * `chart/values.schema.json`, FACTS §2).
+ * `chart/values.schema.json`).
  */
 export function valuesLayoutFor(v: ChartVersion): ValuesLayout | undefined {
   if (v.major === 0 && below(v, 0, 21, 0)) return undefined;

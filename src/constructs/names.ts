@@ -99,3 +99,26 @@ export function fluxDefaultReleaseName(name: string, targetNamespace?: string): 
   if (full.length <= MAX_RELEASE_NAME_LENGTH) return full;
   return `${full.slice(0, 40)}-${sha256Hex(full).slice(0, 11)}`;
 }
+
+/**
+ * The longest ClusterExternalSecret name fan-out works with: ESO (0.20 and later) puts the
+ * finalizer `externalsecrets.external-secrets.io/ces-<name>` on every namespace it writes into
+ * (`pkg/controllers/clusterexternalsecret/clusterexternalsecret_controller.go` `buildCESFinalizer`),
+ * and the name part of a finalizer is at most 63 characters, so `ces-` leaves 59.
+ */
+export const MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH = 59;
+
+/**
+ * The name of a fanned-out key's ClusterExternalSecret: `<namespace>.<secretName>`. It is
+ * cluster-scoped, so the Secret's name alone would let two keys (say one per team, both with the
+ * default secretName) overwrite each other; a namespace has no dots, so no two keys share one.
+ * Past 59 characters (`MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH`) the name is shortened as Flux
+ * shortens release names: the first 46 characters (less any trailing '.' or '-'), '-', and the
+ * first 12 hex characters of the SHA-256 of the full name, so it stays unique and deterministic.
+ */
+export function clusterExternalSecretName(namespace: string, secretName: string): string {
+  const full = `${namespace}.${secretName}`;
+  if (full.length <= MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH) return full;
+  const digest = sha256Hex(full).slice(0, 12);
+  return `${full.slice(0, MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH - 13).replace(/[.-]+$/, '')}-${digest}`;
+}

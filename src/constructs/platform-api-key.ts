@@ -1,10 +1,12 @@
-import { createHash } from 'crypto';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RETAIN_ANNOTATIONS } from '../delivery/removal-policy';
 import { AccessKeySource, ExternalSecretSource, PlaintextSource, SealedSource } from './access-key-source';
 import { Problem, ProblemCollector, showValue } from '../errors';
-import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, isDns1123Label, isDns1123Subdomain } from './names';
+import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, clusterExternalSecretName, isDns1123Label, isDns1123Subdomain } from './names';
+
+// Named with the other generated names; re-exported where the ClusterExternalSecret is made.
+export { MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH, clusterExternalSecretName } from './names';
 import { objectClaims } from './object-claims';
 import { normalizePlatformHost, validateCertificateAuthorityData } from './platform-host';
 import { SealedSecretScope } from '../sealing/scope';
@@ -424,29 +426,6 @@ export function renderExternalSecret(key: ResolvedPlatformApiKey, source: Extern
     metadata: appliedMetadata(key, rotationAnnotations(key)),
     spec: externalSecretSpec(key, source),
   };
-}
-
-/**
- * The longest ClusterExternalSecret name fan-out works with: ESO (0.20 and later) puts the
- * finalizer `externalsecrets.external-secrets.io/ces-<name>` on every namespace it writes into
- * (`pkg/controllers/clusterexternalsecret/clusterexternalsecret_controller.go` `buildCESFinalizer`),
- * and the name part of a finalizer is at most 63 characters, so `ces-` leaves 59.
- */
-export const MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH = 59;
-
-/**
- * The name of a fanned-out key's ClusterExternalSecret: `<namespace>.<secretName>`. It is
- * cluster-scoped, so the Secret's name alone would let two keys (say one per team, both with the
- * default secretName) overwrite each other; a namespace has no dots, so no two keys share one.
- * Past 59 characters (`MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH`) the name is shortened as Flux
- * shortens release names: the first 46 characters (less any trailing '.' or '-'), '-', and the
- * first 12 hex characters of the SHA-256 of the full name, so it stays unique and deterministic.
- */
-export function clusterExternalSecretName(namespace: string, secretName: string): string {
-  const full = `${namespace}.${secretName}`;
-  if (full.length <= MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH) return full;
-  const digest = createHash('sha256').update(full).digest('hex').slice(0, 12);
-  return `${full.slice(0, MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH - 13).replace(/[.-]+$/, '')}-${digest}`;
 }
 
 /**

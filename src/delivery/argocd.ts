@@ -80,11 +80,9 @@ export interface ArgoCdDeliveryOptions {
    */
   readonly createNamespace?: boolean;
   /**
-   * What deleting a generated Application (the vCluster left the fleet, the root Application or
-   * the ApplicationSet was deleted) does to the running vCluster. `UNINSTALL` adds Argo CD's
-   * resources finalizer; `KEEP` leaves it off and, for an ApplicationSet, sets
-   * `preserveResourcesOnDeletion` (without it the ApplicationSet controller adds the finalizer
-   * itself). Replaces `cascadeDelete` (`true` is `UNINSTALL`).
+   * What deleting a generated Application (vCluster left the fleet, root Application or ApplicationSet
+   * deleted) does to the vCluster: `UNINSTALL` adds Argo CD's resources finalizer; `KEEP` leaves it off
+   * (an ApplicationSet sets `preserveResourcesOnDeletion`). Replaces `cascadeDelete` (true: `UNINSTALL`).
    * @default RemovalPolicy.KEEP
    */
   readonly onRemoval?: RemovalPolicy;
@@ -265,16 +263,16 @@ function checkConnection(problems: ProblemCollector, path: string, connection: u
     problems.add({ path, message: 'must be a VClusterPlatformConnection', value: showValue(typeof connection), allowed: 'a VClusterPlatformConnection' });
     return false;
   }
-  // `helm.releaseName` is always the connection's release; refused here too so that no
-  // Application installs a release its pods or Service cannot run under (see `releaseNameProblem`).
+  // `helm.releaseName` is the connection's release: never one the pods or Service cannot run under.
   const problem = releaseNameProblem(connection.release);
   if (problem) problems.add({ path: `${path}.release`, message: problem, value: showValue(connection.release), allowed: RELEASE_NAME_RULE });
   return true;
 }
 
 /**
- * `syncPolicy.retry`. Argo CD retries a failed sync operation only with it; an automated sync does
- * not start again for a commit it already failed on (`docs/user-guide/auto_sync.md`). Bounded, with
+ * `syncPolicy.retry`. Argo CD retries a failed sync operation only with it: "Automatic sync will not
+ * reattempt a sync if the previous sync attempt against the same commit-SHA and parameters had
+ * failed" (`docs/user-guide/auto_sync.md`). Bounded, with
  * the documented backoff (`docs/operator-manual/application.yaml`: 5s, factor 2, at most 3m): the
  * retries belong to one sync operation, and a never-ending one would keep Argo CD from syncing the
  * commit that fixes the failure.

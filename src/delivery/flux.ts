@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { VCLUSTER_CHART, VCLUSTER_CHART_REPOSITORY } from './vcluster-chart';
 import { parseChartVersion } from '../constructs/chart-version';
-import { ProblemCollector, showValue } from '../errors';
+import { Problem, ProblemCollector, showValue } from '../errors';
 import { checkDuration, checkLabel, checkSubdomain } from './flux-kustomization';
 import { RELEASE_NAME_RULE, defaultServiceAccountName, helmControllerShortenName, isDns1123Label, releaseNameProblem } from '../constructs/names';
 import { RemovalPolicy, fluxRetainAnnotations } from './removal-policy';
@@ -207,6 +207,38 @@ export interface RenderedHelmRelease {
 }
 
 /**
+ * Without a strategy helm-controller does not retry a failed install or upgrade: the release
+ * stays failed until the HelmRelease changes. `RetryOnFailure` retries every `retryInterval`, for
+ * ever, without remediation; the default `RemediateOnFailure` with `remediation.retries` would
+ * uninstall a failed install and roll back a failed upgrade between attempts, and the docs name
+ * `RetryOnFailure` for StatefulSets that "cannot tolerate rollbacks" (helm-controller
+ * `docs/spec/v2/helmreleases.md`, "Install strategy", "Upgrade strategy"; helm-controller 1.4 /
+ * Flux 2.7 and later, in the CRD of ../shared/crds). A vCluster's control plane is one.
+ */
+function retryStrategy(retryInterval: string): Record<string, string> {
+  return { name: 'RetryOnFailure', retryInterval };
+}
+
+/** The problem of a HelmRelease whose effective release differs from the connection's (the RBAC names the latter). */
+function releaseMismatch(connection: VClusterPlatformConnection, name: string, effective: string, targetNamespace: string | undefined, releaseName: string | undefined): Problem {
+  const how = releaseName
+    ? `releaseName ${showValue(releaseName)}`
+    : targetNamespace
+      ? `Flux's default naming <targetNamespace>-<name> ${showValue(`${targetNamespace}-${name}`)}${effective.length < targetNamespace.length + name.length + 1 ? ' shortened' : ''}`
+      : `Flux's default naming (the HelmRelease name)`;
+  return {
+    path: releaseName ? 'releaseName' : 'name',
+    message: `helm-controller would install release ${showValue(effective)} (from ${how}), but the connection's release is ${showValue(connection.release)}${
+      connection.serviceAccountName === defaultServiceAccountName(connection.release)
+        ? `: its RBAC binds ${connection.serviceAccountName} while the vCluster would run as ${defaultServiceAccountName(effective)}`
+        : ''
+    }`,
+    value: showValue(effective),
+    allowed: `releaseName: ${showValue(connection.release)}, or a connection whose release is ${showValue(effective)}`,
+  };
+}
+
+/**
  * The HelmRelease (and values ConfigMap) that install chart `vcluster` for one connection. Checks
  * that the release helm-controller will really use equals `connection.release`: the connection's
  * RBAC subject `vc-<release>` is derived from it, so a mismatch would grant the wrong service
@@ -253,23 +285,7 @@ export function renderHelmRelease(props: VClusterHelmReleaseProps): RenderedHelm
   const targetNamespace = outside ? connection.namespace : undefined;
   const effective = fluxEffectiveReleaseName({ name, targetNamespace, releaseName: props.releaseName });
   // Compared only when the names themselves are valid: otherwise the mismatch is noise.
-  if (isDns1123Label(name) && releaseNameValid && effective !== connection.release) {
-    const how = props.releaseName
-      ? `releaseName ${showValue(props.releaseName)}`
-      : targetNamespace
-        ? `Flux's default naming <targetNamespace>-<name> ${showValue(`${targetNamespace}-${name}`)}${effective.length < targetNamespace.length + name.length + 1 ? ' shortened' : ''}`
-        : `Flux's default naming (the HelmRelease name)`;
-    problems.add({
-      path: props.releaseName ? 'releaseName' : 'name',
-      message: `helm-controller would install release ${showValue(effective)} (from ${how}), but the connection's release is ${showValue(connection.release)}${
-        connection.serviceAccountName === defaultServiceAccountName(connection.release)
-          ? `: its RBAC binds ${connection.serviceAccountName} while the vCluster would run as ${defaultServiceAccountName(effective)}`
-          : ''
-      }`,
-      value: showValue(effective),
-      allowed: `releaseName: ${showValue(connection.release)}, or a connection whose release is ${showValue(effective)}`,
-    });
-  }
+  if (isDns1123Label(name) && releaseNameValid && effective !== connection.release) problems.add(releaseMismatch(connection, name, effective, targetNamespace, props.releaseName));
   problems.throwIfAny(`VClusterHelmRelease ${showValue(namespace)}/${showValue(name)} for vCluster ${connection.namespace}/${connection.release}`);
 
   const version = parseChartVersion(connection.vclusterVersion)?.text ?? connection.vclusterVersion;
@@ -289,14 +305,7 @@ export function renderHelmRelease(props: VClusterHelmReleaseProps): RenderedHelm
     // vCluster snapshots look for the release Secret in the vCluster namespace (FACTS §4).
     spec.storageNamespace = targetNamespace;
   }
-  // Without a strategy helm-controller does not retry a failed install or upgrade: the release
-  // stays failed until the HelmRelease changes. `RetryOnFailure` retries every `retryInterval`, for
-  // ever, without remediation; the default `RemediateOnFailure` with `remediation.retries` would
-  // uninstall a failed install and roll back a failed upgrade between attempts, and the docs name
-  // `RetryOnFailure` for StatefulSets that "cannot tolerate rollbacks" (helm-controller
-  // `docs/spec/v2/helmreleases.md`, "Install strategy", "Upgrade strategy"; helm-controller 1.4 /
-  // Flux 2.7 and later, in the CRD of ../shared/crds). A vCluster's control plane is one.
-  const strategy = { name: 'RetryOnFailure', retryInterval };
+  const strategy = retryStrategy(retryInterval);
   spec.install = { ...(createNamespace ? { createNamespace: true } : {}), strategy };
   spec.upgrade = { strategy: { ...strategy } };
   // helm-controller uninstalls the release of a deleted HelmRelease (`reconcileDelete`); under KEEP

@@ -118,7 +118,8 @@ export interface FleetVCluster {
    * The Helm release name the vCluster will really get: `release` when written; else
    * the Application name (= `name`) for Argo CD, Flux's default naming for Flux (with
    * `targetNamespace` when the HelmRelease lives outside the vCluster namespace, shortened past
-   * 53 characters), and `name` for `none`. Always a DNS-1123 label of at most 53 characters.
+   * 52 characters by `fluxDefaultReleaseName`), and `name` for `none`. A vCluster runs only under a
+   * DNS-1035 label of at most 52 characters (`releaseNameProblem`); the loader is to refuse others.
    */
   readonly effectiveRelease: string;
   /** Delivery. @default "none" */
