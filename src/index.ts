@@ -35,6 +35,7 @@ export type {
   VClusterHelmRepositoryProps,
 } from './delivery/flux';
 export { setSyncWave, SYNC_WAVE_ANNOTATION, SyncWave } from './delivery/sync-order';
+export { RemovalPolicy } from './delivery/removal-policy';
 
 // Sealing an access key for the Sealed Secrets controller, offline.
 export { SealedSecretScope, sealingLabel } from './sealing/scope';

@@ -2,7 +2,7 @@
 export enum ValuesLayout {
   /** Charts 0.21.0 up to 0.31.x: `external.platform.apiKey` and `external.platform.project`. */
   EXTERNAL_PLATFORM = 'external.platform',
-  /** Charts 0.32.0 and later: top-level `platform.apiKey` and `platform.project`. */
+  /** Charts 0.32.0 and later, its pre-releases included: top-level `platform.apiKey` and `platform.project`. */
   PLATFORM = 'platform',
 }
 
@@ -44,10 +44,20 @@ function below(v: ChartVersion, major: number, minor: number, patch: number): bo
   return v.prerelease !== '';
 }
 
-/** The values layout a chart version expects, or `undefined` below 0.21.0 (no `apiKey` block there). */
+/** True when `v` is older than every release AND every pre-release of x.y.z (semver `< x.y.z-0`). */
+function belowAllPrereleasesOf(v: ChartVersion, major: number, minor: number, patch: number): boolean {
+  return below({ ...v, prerelease: '' }, major, minor, patch);
+}
+
+/**
+ * The values layout a chart version expects, or `undefined` below 0.21.0 (no `apiKey` block there).
+ * The switch to top-level `platform` is at 0.32.0-0: every 0.32.0 pre-release (alpha.0-2, next.0,
+ * rc.1, rc.2) already reads `platform.apiKey` and rejects `external` (each tag's
+ * `chart/values.schema.json`).
+ */
 export function valuesLayoutFor(v: ChartVersion): ValuesLayout | undefined {
   if (v.major === 0 && below(v, 0, 21, 0)) return undefined;
-  return v.major === 0 && below(v, 0, 32, 0) ? ValuesLayout.EXTERNAL_PLATFORM : ValuesLayout.PLATFORM;
+  return v.major === 0 && belowAllPrereleasesOf(v, 0, 32, 0) ? ValuesLayout.EXTERNAL_PLATFORM : ValuesLayout.PLATFORM;
 }
 
 /**

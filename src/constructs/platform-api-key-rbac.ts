@@ -2,7 +2,16 @@ import type { k8s } from 'cdk8s-plus-28';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Problem, ProblemCollector, showValue } from '../errors';
-import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, defaultServiceAccountName, isDns1123Label, isDns1123Subdomain, truncate63TrimOneDash } from './names';
+import {
+  DNS1123_LABEL_RULE,
+  DNS1123_SUBDOMAIN_RULE,
+  RELEASE_NAME_RULE,
+  defaultServiceAccountName,
+  isDns1123Label,
+  isDns1123Subdomain,
+  releaseNameProblem,
+  truncate63TrimOneDash,
+} from './names';
 import { Manifest } from './platform-api-key';
 
 /** Props for `PlatformApiKeyRbac`. */
@@ -103,9 +112,8 @@ export class PlatformApiKeyRbac extends Construct {
     const serviceAccountName = props.serviceAccountName ?? defaultServiceAccountName(props.release);
 
     const problems = new ProblemCollector();
-    if (!isDns1123Label(props.release) || props.release.length > 53) {
-      problems.add({ path: 'release', message: 'not a valid Helm release name', value: showValue(props.release), allowed: `${DNS1123_LABEL_RULE.replace('63', '53')}` });
-    }
+    const releaseProblem = releaseNameProblem(props.release);
+    if (releaseProblem) problems.add({ path: 'release', message: releaseProblem, value: showValue(props.release), allowed: RELEASE_NAME_RULE });
     for (const field of ['releaseNamespace', 'secretNamespace'] as const) {
       if (!isDns1123Label(props[field])) {
         problems.add({ path: field, message: 'not a valid namespace', value: showValue(props[field]), allowed: DNS1123_LABEL_RULE });

@@ -1,8 +1,12 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { RETAIN_ANNOTATIONS } from '../delivery/removal-policy';
 import { AccessKeySource, ExternalSecretSource, PlaintextSource, SealedSource } from './access-key-source';
 import { Problem, ProblemCollector, showValue } from '../errors';
-import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, isDns1123Label, isDns1123Subdomain } from './names';
+import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, clusterExternalSecretName, isDns1123Label, isDns1123Subdomain } from './names';
+
+// Named with the other generated names; re-exported where the ClusterExternalSecret is made.
+export { MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH, clusterExternalSecretName } from './names';
 import { objectClaims } from './object-claims';
 import { normalizePlatformHost, validateCertificateAuthorityData } from './platform-host';
 import { SealedSecretScope } from '../sealing/scope';
@@ -10,6 +14,12 @@ import { Warnings } from './warnings';
 
 /** The Secret name vCluster looks for when none is configured. */
 export const DEFAULT_API_KEY_SECRET_NAME = 'vcluster-platform-api-key';
+
+/**
+ * The annotation carrying a key's rotation token: on the vCluster pods (a new token rolls the
+ * control plane) and on the ExternalSecret (a new token makes ESO fetch the key at once).
+ */
+export const ROTATION_ANNOTATION = 'cdk8s-vcluster-platform/access-key-rotation';
 
 /** A Kubernetes manifest as a plain object. */
 export interface Manifest {
@@ -80,7 +90,9 @@ export interface PlatformApiKeyProps {
   readonly source: AccessKeySource;
   /**
    * A token to change when the key is rotated: it becomes a pod annotation of every vCluster that
-   * uses the key, so their control planes restart and read the new key.
+   * uses the key, so their control planes restart and read the new key, and an annotation of the
+   * ExternalSecret (or of those a ClusterExternalSecret creates), so ESO fetches the new key at
+   * once rather than at its next `refreshInterval`.
    * @default - none
    */
   readonly rotation?: string;
@@ -111,6 +123,8 @@ export interface ResolvedPlatformApiKey {
   readonly namespace: string;
   readonly data: PlatformApiKeyData;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Rotation token, written where it makes the key's producer fetch it again. */
+  readonly rotation?: string;
 }
 
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -221,17 +235,6 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
     } else if (fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET && !(props.source instanceof ExternalSecretSource)) {
       problems.add({ path: 'fanOut', message: 'a ClusterExternalSecret fan-out needs AccessKeySource.externalSecret(...)', value: showValue(fanOut), allowed: KeyFanOut.NONE });
     }
-    if (fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET && isDns1123Label(props.namespace) && isDns1123Subdomain(secretName)) {
-      const name = clusterExternalSecretName(props.namespace, secretName);
-      if (name.length > 253) {
-        problems.add({
-          path: 'secretName',
-          message: `the ClusterExternalSecret name ${name.length > 80 ? `${name.slice(0, 77)}...` : name} (<namespace>.<secretName>) is ${name.length} characters, more than 253`,
-          value: showValue(secretName),
-          allowed: `a secretName of at most ${252 - props.namespace.length} characters with this namespace`,
-        });
-      }
-    }
     if (problems.problems.length === 0) {
       // Two keys writing one Secret (or one ClusterExternalSecret) overwrite each other on the cluster.
       const claims = objectClaims(this);
@@ -267,7 +270,7 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
       ...(props.instanceName !== undefined ? { name: props.instanceName } : {}),
       project,
     };
-    const resolved: ResolvedPlatformApiKey = { secretName, namespace: props.namespace, data: this.data, labels: props.labels };
+    const resolved: ResolvedPlatformApiKey = { secretName, namespace: props.namespace, data: this.data, labels: props.labels, rotation: props.rotation };
 
     const source = props.source;
     if (source instanceof ExternalSecretSource) {
@@ -345,8 +348,28 @@ function metadata(key: ResolvedPlatformApiKey, annotations?: Record<string, stri
     name: key.secretName,
     namespace: key.namespace,
     ...(key.labels && Object.keys(key.labels).length > 0 ? { labels: { ...key.labels } } : {}),
-    ...(annotations ? { annotations } : {}),
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
   };
+}
+
+/**
+ * Metadata of an object the GitOps tool applies: the key's, kept on the cluster when it leaves git
+ * or when the root Application / Kustomization is deleted (`RETAIN_ANNOTATIONS`), since losing it
+ * cuts every vCluster using the key off the platform.
+ */
+function appliedMetadata(key: ResolvedPlatformApiKey, annotations: Record<string, string> = {}): Manifest['metadata'] {
+  return metadata(key, { ...RETAIN_ANNOTATIONS, ...annotations }) as Manifest['metadata'];
+}
+
+/**
+ * The rotation token as an ExternalSecret annotation. ESO refreshes an ExternalSecret at once when
+ * its generation or a label or annotation changes: `status.syncedResourceVersion` then differs from
+ * `GetResourceVersion` (generation + hash of labels and annotations); otherwise only every
+ * `refreshInterval` (external-secrets `pkg/controllers/externalsecret/externalsecret_controller.go`
+ * `shouldRefresh` / `shouldRefreshPeriodic`, `pkg/controllers/util/util.go` `GetResourceVersion`).
+ */
+function rotationAnnotations(key: ResolvedPlatformApiKey): Record<string, string> {
+  return key.rotation !== undefined ? { [ROTATION_ANNOTATION]: key.rotation } : {};
 }
 
 /** The plain `v1` Secret, as `kubectl create secret generic --type=Opaque` writes it (data sorted, base64). */
@@ -354,7 +377,7 @@ export function renderPlainSecret(key: ResolvedPlatformApiKey, accessKey: string
   const entries: Record<string, string> = { accessKey, ...key.data };
   const data: Record<string, string> = {};
   for (const k of Object.keys(entries).sort()) data[k] = base64(entries[k]!);
-  return { apiVersion: 'v1', kind: 'Secret', metadata: metadata(key) as Manifest['metadata'], type: 'Opaque', data };
+  return { apiVersion: 'v1', kind: 'Secret', metadata: appliedMetadata(key), type: 'Opaque', data };
 }
 
 function templateData(key: ResolvedPlatformApiKey): Record<string, string> {
@@ -380,7 +403,16 @@ function externalSecretSpec(key: ResolvedPlatformApiKey, source: ExternalSecretS
     data: [
       {
         secretKey: 'accessKey',
-        remoteRef: { key: source.remoteKey, ...(source.remoteProperty !== undefined ? { property: source.remoteProperty } : {}) },
+        // ESO before 2.9 defaults these three in its CRD, so the live object differs from git and
+        // Argo CD shows the ExternalSecret OutOfSync for ever unless they are written (FACTS §7;
+        // 2.9's CRD, ../shared/crds, documents the same values as the defaults when omitted).
+        remoteRef: {
+          key: source.remoteKey,
+          ...(source.remoteProperty !== undefined ? { property: source.remoteProperty } : {}),
+          conversionStrategy: 'Default',
+          decodingStrategy: 'None',
+          metadataPolicy: 'None',
+        },
       },
     ],
   };
@@ -391,19 +423,9 @@ export function renderExternalSecret(key: ResolvedPlatformApiKey, source: Extern
   return {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
-    metadata: metadata(key) as Manifest['metadata'],
+    metadata: appliedMetadata(key, rotationAnnotations(key)),
     spec: externalSecretSpec(key, source),
   };
-}
-
-/**
- * The name of a fanned-out key's ClusterExternalSecret: `<namespace>.<secretName>`. It is
- * cluster-scoped, so the Secret's name alone would let two keys (say one per team, both with the
- * default secretName) overwrite each other; a namespace has no dots, so the first dot splits the
- * name back into the key's namespace and Secret name and no two keys share one.
- */
-export function clusterExternalSecretName(namespace: string, secretName: string): string {
-  return `${namespace}.${secretName}`;
 }
 
 /**
@@ -417,9 +439,13 @@ export function renderClusterExternalSecret(key: ResolvedPlatformApiKey, source:
     metadata: {
       name: clusterExternalSecretName(key.namespace, key.secretName),
       ...(key.labels && Object.keys(key.labels).length > 0 ? { labels: { ...key.labels } } : {}),
+      annotations: { ...RETAIN_ANNOTATIONS },
     },
     spec: {
       externalSecretName: key.secretName,
+      // The CES controller copies these onto every ExternalSecret it creates or updates
+      // (`createOrUpdateExternalSecret`), so a new token refreshes each of them at once.
+      ...(key.rotation !== undefined ? { externalSecretMetadata: { annotations: rotationAnnotations(key) } } : {}),
       namespaceSelectors: [{ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }] }],
       refreshTime: source.refreshInterval,
       externalSecretSpec: externalSecretSpec(key, source),
@@ -442,7 +468,7 @@ export function renderSealedSecret(key: ResolvedPlatformApiKey, encryptedAccessK
   return {
     apiVersion: 'bitnami.com/v1alpha1',
     kind: 'SealedSecret',
-    metadata: metadata(key, annotations ? { ...annotations } : undefined) as Manifest['metadata'],
+    metadata: appliedMetadata(key, annotations),
     spec: {
       encryptedData: { accessKey: encryptedAccessKey },
       template: {

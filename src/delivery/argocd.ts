@@ -2,8 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parseChartVersion } from '../constructs/chart-version';
 import { Problem, ProblemCollector, showValue } from '../errors';
-import { DNS1123_LABEL_RULE, isDns1123Label } from '../constructs/names';
+import { DNS1123_LABEL_RULE, RELEASE_NAME_RULE, isDns1123Label, releaseNameProblem } from '../constructs/names';
 import { Manifest } from '../constructs/platform-api-key';
+import { RemovalPolicy } from './removal-policy';
 import { SYNC_WAVE_ANNOTATION, SyncWave, syncWaveProblem } from './sync-order';
 import { VClusterPlatformConnection } from '../constructs/vcluster-platform-connection';
 import { VCLUSTER_CHART, VCLUSTER_CHART_REPOSITORY } from './vcluster-chart';
@@ -79,12 +80,18 @@ export interface ArgoCdDeliveryOptions {
    */
   readonly createNamespace?: boolean;
   /**
-   * Add Argo CD's resources finalizer, so deleting the Application uninstalls the vCluster.
-   * Off by default: removing a vCluster from the fleet then leaves it running until a person
-   * deletes it, instead of destroying a virtual cluster (and its data) on a git change.
-   * @default false
+   * What deleting a generated Application (vCluster left the fleet, root Application or ApplicationSet
+   * deleted) does to the vCluster: `UNINSTALL` adds Argo CD's resources finalizer; `KEEP` leaves it off
+   * (an ApplicationSet sets `preserveResourcesOnDeletion`). Replaces `cascadeDelete` (true: `UNINSTALL`).
+   * @default RemovalPolicy.KEEP
    */
-  readonly cascadeDelete?: boolean;
+  readonly onRemoval?: RemovalPolicy;
+  /**
+   * How many times Argo CD retries a failed sync (`syncPolicy.retry.limit`, backoff 5s doubling up
+   * to 3m). Without it an automated sync that failed is not tried again for the same commit.
+   * @default 5
+   */
+  readonly retryLimit?: number;
 }
 
 /** Props for `VClusterApplication`. */
@@ -146,7 +153,8 @@ interface ResolvedOptions {
   readonly prune: boolean;
   readonly selfHeal: boolean;
   readonly createNamespace: boolean;
-  readonly cascadeDelete: boolean;
+  readonly onRemoval: RemovalPolicy;
+  readonly retryLimit: number;
 }
 
 const NO_SPACE = /^\S+$/;
@@ -187,8 +195,24 @@ function resolveOptions(props: ArgoCdDeliveryOptions, problems: ProblemCollector
     prune: props.prune ?? false,
     selfHeal: props.selfHeal ?? false,
     createNamespace: props.createNamespace ?? true,
-    cascadeDelete: props.cascadeDelete ?? false,
+    onRemoval: props.onRemoval ?? RemovalPolicy.KEEP,
+    retryLimit: props.retryLimit ?? 5,
   };
+  const legacy = (props as { readonly cascadeDelete?: unknown }).cascadeDelete;
+  if (legacy !== undefined) {
+    problems.add({
+      path: 'cascadeDelete',
+      message: 'was replaced by onRemoval',
+      value: showValue(legacy),
+      allowed: `onRemoval: RemovalPolicy.${legacy === true ? 'UNINSTALL' : 'KEEP'} (cascadeDelete: ${legacy === true ? 'true' : 'false'} did the same)`,
+    });
+  }
+  if (!Object.values(RemovalPolicy).includes(o.onRemoval)) {
+    problems.add({ path: 'onRemoval', message: 'unknown removal policy', value: showValue(o.onRemoval), allowed: Object.values(RemovalPolicy).join(', ') });
+  }
+  if (!Number.isSafeInteger(o.retryLimit) || o.retryLimit < 0) {
+    problems.add({ path: 'retryLimit', message: 'not a retry count', value: showValue(o.retryLimit), allowed: 'an integer of 0 or more (0: no retries)' });
+  }
   checkLabel(problems, 'namespace', o.namespace, 'namespace');
   checkLabel(problems, 'project', o.project, 'Argo CD project name');
   if (!plainText(o.destinationServer) || !/^https?:\/\//.test(o.destinationServer)) {
@@ -201,7 +225,7 @@ function resolveOptions(props: ArgoCdDeliveryOptions, problems: ProblemCollector
   }
   if (!plainText(o.repoURL)) problems.add({ path: 'repoURL', message: 'not a chart repository URL', value: showValue(o.repoURL), allowed: URL_RULE });
   addIf(problems, syncWaveProblem(o.syncWave, 'syncWave'));
-  for (const field of ['automated', 'prune', 'selfHeal', 'createNamespace', 'cascadeDelete'] as const) checkBoolean(problems, field, o[field]);
+  for (const field of ['automated', 'prune', 'selfHeal', 'createNamespace'] as const) checkBoolean(problems, field, o[field]);
   if (o.automated === false) {
     // Argo CD ignores prune/selfHeal without automated sync; saying so beats a silent no-op.
     for (const field of ['prune', 'selfHeal'] as const) {
@@ -235,26 +259,53 @@ function chartVersion(connection: VClusterPlatformConnection): string {
 }
 
 function checkConnection(problems: ProblemCollector, path: string, connection: unknown): connection is VClusterPlatformConnection {
-  if (connection instanceof VClusterPlatformConnection) return true;
-  problems.add({ path, message: 'must be a VClusterPlatformConnection', value: showValue(typeof connection), allowed: 'a VClusterPlatformConnection' });
-  return false;
+  if (!(connection instanceof VClusterPlatformConnection)) {
+    problems.add({ path, message: 'must be a VClusterPlatformConnection', value: showValue(typeof connection), allowed: 'a VClusterPlatformConnection' });
+    return false;
+  }
+  // `helm.releaseName` is the connection's release: never one the pods or Service cannot run under.
+  const problem = releaseNameProblem(connection.release);
+  if (problem) problems.add({ path: `${path}.release`, message: problem, value: showValue(connection.release), allowed: RELEASE_NAME_RULE });
+  return true;
 }
 
-/** `{ syncPolicy }`, or nothing when the policy would be empty (manual sync, no options). */
+/**
+ * `syncPolicy.retry`. Argo CD retries a failed sync operation only with it: "Automatic sync will not
+ * reattempt a sync if the previous sync attempt against the same commit-SHA and parameters had
+ * failed" (`docs/user-guide/auto_sync.md`). Bounded, with
+ * the documented backoff (`docs/operator-manual/application.yaml`: 5s, factor 2, at most 3m): the
+ * retries belong to one sync operation, and a never-ending one would keep Argo CD from syncing the
+ * commit that fixes the failure.
+ */
+function retry(o: ResolvedOptions): Record<string, unknown> {
+  return { limit: o.retryLimit, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } };
+}
+
+/** `{ syncPolicy }`, or nothing when the policy would be empty (manual sync, no options, no retries). */
 function syncPolicy(o: ResolvedOptions): { syncPolicy?: Record<string, unknown> } {
   const policy: Record<string, unknown> = {};
   // prune and selfHeal are written even when false: the object then says what it does.
   if (o.automated) policy.automated = { prune: o.prune, selfHeal: o.selfHeal };
   if (o.createNamespace) policy.syncOptions = ['CreateNamespace=true'];
+  if (o.retryLimit > 0) policy.retry = retry(o);
   return Object.keys(policy).length > 0 ? { syncPolicy: policy } : {};
 }
 
-function objectMetadata(name: string, o: ResolvedOptions): Manifest['metadata'] {
+/**
+ * The finalizers of a generated Application. With `resources-finalizer.argocd.argoproj.io`
+ * deleting the Application deletes what it deployed (the vCluster); without it the Application
+ * goes and the vCluster stays (docs `user-guide/app_deletion.md`, "About the deletion finalizer").
+ */
+function finalizers(o: ResolvedOptions): { finalizers?: string[] } {
+  return o.onRemoval === RemovalPolicy.UNINSTALL ? { finalizers: [ARGOCD_RESOURCES_FINALIZER] } : {};
+}
+
+function objectMetadata(name: string, o: ResolvedOptions, withFinalizers: boolean): Manifest['metadata'] {
   return {
     name,
     namespace: o.namespace,
     annotations: { [SYNC_WAVE_ANNOTATION]: String(o.syncWave) },
-    ...(o.cascadeDelete ? { finalizers: [ARGOCD_RESOURCES_FINALIZER] } : {}),
+    ...(withFinalizers ? finalizers(o) : {}),
   };
 }
 
@@ -302,7 +353,7 @@ export function renderApplication(props: VClusterApplicationProps): Manifest {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: objectMetadata(name!, o),
+    metadata: objectMetadata(name!, o, true),
     spec: {
       project: o.project,
       destination: { server: o.destinationServer, namespace: connection.namespace },
@@ -388,19 +439,24 @@ export function renderApplicationSet(props: VClusterApplicationSetProps): Manife
   });
   problems.throwIfAny(`VClusterApplicationSet ${showValue(o.namespace)}/${showValue(name)}`);
 
-  const templateMetadata: Record<string, unknown> = { name: '{{.name}}', namespace: o.namespace };
-  if (o.cascadeDelete) templateMetadata.finalizers = [ARGOCD_RESOURCES_FINALIZER];
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'ApplicationSet',
-    // The finalizer option is for the generated Applications, not for the ApplicationSet itself.
-    metadata: objectMetadata(name, { ...o, cascadeDelete: false }),
+    // The removal policy is for the generated Applications, not for the ApplicationSet itself.
+    metadata: objectMetadata(name, o, false),
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
       generators: [{ list: { elements } }],
+      // The ApplicationSet controller gives every generated Application the resources finalizer
+      // unless the template has finalizers of its own or this is true (argo-cd
+      // `applicationset/utils/utils.go` RenderTemplateParams; docs
+      // `operator-manual/applicationset/Application-Deletion.md`). Dropping an element, or deleting
+      // or replacing the ApplicationSet (its Applications go with it through their ownerReferences),
+      // would otherwise uninstall vClusters. With KEEP the Applications have no finalizer at all.
+      ...(o.onRemoval === RemovalPolicy.KEEP ? { syncPolicy: { preserveResourcesOnDeletion: true } } : {}),
       template: {
-        metadata: templateMetadata,
+        metadata: { name: '{{.name}}', namespace: o.namespace, ...finalizers(o) },
         spec: {
           project: o.project,
           destination: { server: o.destinationServer, namespace: '{{.namespace}}' },

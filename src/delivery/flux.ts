@@ -2,17 +2,23 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { VCLUSTER_CHART, VCLUSTER_CHART_REPOSITORY } from './vcluster-chart';
 import { parseChartVersion } from '../constructs/chart-version';
-import { ProblemCollector, showValue } from '../errors';
-import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, defaultServiceAccountName, fluxDefaultReleaseName, isDns1123Label, isDns1123Subdomain } from '../constructs/names';
+import { Problem, ProblemCollector, showValue } from '../errors';
+import { checkDuration, checkLabel, checkSubdomain } from './flux-kustomization';
+import { RELEASE_NAME_RULE, defaultServiceAccountName, helmControllerShortenName, isDns1123Label, releaseNameProblem } from '../constructs/names';
+import { RemovalPolicy, fluxRetainAnnotations } from './removal-policy';
 import { Manifest } from '../constructs/platform-api-key';
 import { VClusterPlatformConnection } from '../constructs/vcluster-platform-connection';
 
-/** The pattern Flux's CRDs give every duration (`interval`, `timeout`). */
-const FLUX_DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
-const DURATION_RULE = 'a Go duration such as "30s", "10m" or "1h30m"';
-
 /** The ConfigMap key a HelmRelease reads values from (Flux `valuesFrom` default key). */
 export const FLUX_VALUES_KEY = 'values.yaml';
+
+/**
+ * The label that makes helm-controller watch a `valuesFrom` ConfigMap: a change then reconciles the
+ * HelmRelease at once instead of at its next interval (helm-controller `docs/spec/v2/helmreleases.md`:
+ * "All ConfigMaps and Secrets referenced in valuesFrom should be labelled with
+ * `reconcile.fluxcd.io/watch: Enabled`").
+ */
+export const FLUX_WATCH_LABEL: Readonly<Record<string, string>> = { 'reconcile.fluxcd.io/watch': 'Enabled' };
 
 /** A HelmRepository a HelmRelease pulls its chart from. `VClusterHelmRepository` is one. */
 export interface HelmRepositoryRef {
@@ -72,7 +78,7 @@ export interface VClusterHelmReleaseProps {
    */
   readonly namespace?: string;
   /**
-   * `spec.releaseName`. Must equal `connection.release` when set.
+   * `spec.releaseName`: a release a vCluster can run under (see `releaseNameProblem`). Must equal `connection.release` when set.
    * @default - unset: Flux's default naming applies (see `fluxEffectiveReleaseName`)
    */
   readonly releaseName?: string;
@@ -103,6 +109,20 @@ export interface VClusterHelmReleaseProps {
    * @default true when the HelmRelease lives outside the vCluster namespace, else false
    */
   readonly createNamespace?: boolean;
+  /**
+   * What removing the HelmRelease from the tree does. `KEEP` annotates it (and its values
+   * ConfigMap) `kustomize.toolkit.fluxcd.io/prune: disabled`, so the Kustomization leaves it on the
+   * cluster and the release stays installed; `UNINSTALL` lets the Kustomization prune it, and
+   * helm-controller uninstalls the release of a deleted HelmRelease.
+   * @default RemovalPolicy.KEEP
+   */
+  readonly onRemoval?: RemovalPolicy;
+  /**
+   * How long helm-controller waits before retrying a failed install or upgrade
+   * (`strategy.retryInterval` of the `RetryOnFailure` strategy).
+   * @default "5m"
+   */
+  readonly retryInterval?: string;
 }
 
 /** Inputs of `fluxEffectiveReleaseName`: the HelmRelease fields helm-controller reads. */
@@ -129,20 +149,9 @@ export interface FluxReleaseNameInput {
  */
 export function fluxEffectiveReleaseName(input: FluxReleaseNameInput): string {
   // An empty string is unset for the Go controller as well.
-  if (input.releaseName) return fluxDefaultReleaseName(input.releaseName);
-  return fluxDefaultReleaseName(input.name, input.targetNamespace || undefined);
-}
-
-function checkDuration(problems: ProblemCollector, path: string, value: unknown): void {
-  if (typeof value !== 'string' || !FLUX_DURATION.test(value)) problems.add({ path, message: 'not a Flux duration', value: showValue(value), allowed: DURATION_RULE });
-}
-
-function checkLabel(problems: ProblemCollector, path: string, value: unknown, what: string): void {
-  if (!isDns1123Label(value)) problems.add({ path, message: `not a valid ${what}`, value: showValue(value), allowed: DNS1123_LABEL_RULE });
-}
-
-function checkSubdomain(problems: ProblemCollector, path: string, value: unknown, what: string): void {
-  if (!isDns1123Subdomain(value)) problems.add({ path, message: `not a valid ${what}`, value: showValue(value), allowed: DNS1123_SUBDOMAIN_RULE });
+  // helm-controller: `release.ShortenName(obj.GetReleaseName())` (internal/action/install.go).
+  if (input.releaseName) return helmControllerShortenName(input.releaseName);
+  return helmControllerShortenName(input.targetNamespace ? `${input.targetNamespace}-${input.name}` : input.name);
 }
 
 /** The `source.toolkit.fluxcd.io/v1` HelmRepository of the vCluster chart. Pure; throws a `ValidationError` listing every problem. */
@@ -198,6 +207,38 @@ export interface RenderedHelmRelease {
 }
 
 /**
+ * Without a strategy helm-controller does not retry a failed install or upgrade: the release
+ * stays failed until the HelmRelease changes. `RetryOnFailure` retries every `retryInterval`, for
+ * ever, without remediation; the default `RemediateOnFailure` with `remediation.retries` would
+ * uninstall a failed install and roll back a failed upgrade between attempts, and the docs name
+ * `RetryOnFailure` for StatefulSets that "cannot tolerate rollbacks" (helm-controller
+ * `docs/spec/v2/helmreleases.md`, "Install strategy", "Upgrade strategy"; helm-controller 1.4 /
+ * Flux 2.7 and later, in the CRD of ../shared/crds). A vCluster's control plane is one.
+ */
+function retryStrategy(retryInterval: string): Record<string, string> {
+  return { name: 'RetryOnFailure', retryInterval };
+}
+
+/** The problem of a HelmRelease whose effective release differs from the connection's (the RBAC names the latter). */
+function releaseMismatch(connection: VClusterPlatformConnection, name: string, effective: string, targetNamespace: string | undefined, releaseName: string | undefined): Problem {
+  const how = releaseName
+    ? `releaseName ${showValue(releaseName)}`
+    : targetNamespace
+      ? `Flux's default naming <targetNamespace>-<name> ${showValue(`${targetNamespace}-${name}`)}${effective.length < targetNamespace.length + name.length + 1 ? ' shortened' : ''}`
+      : `Flux's default naming (the HelmRelease name)`;
+  return {
+    path: releaseName ? 'releaseName' : 'name',
+    message: `helm-controller would install release ${showValue(effective)} (from ${how}), but the connection's release is ${showValue(connection.release)}${
+      connection.serviceAccountName === defaultServiceAccountName(connection.release)
+        ? `: its RBAC binds ${connection.serviceAccountName} while the vCluster would run as ${defaultServiceAccountName(effective)}`
+        : ''
+    }`,
+    value: showValue(effective),
+    allowed: `releaseName: ${showValue(connection.release)}, or a connection whose release is ${showValue(effective)}`,
+  };
+}
+
+/**
  * The HelmRelease (and values ConfigMap) that install chart `vcluster` for one connection. Checks
  * that the release helm-controller will really use equals `connection.release`: the connection's
  * RBAC subject `vc-<release>` is derived from it, so a mismatch would grant the wrong service
@@ -218,14 +259,21 @@ export function renderHelmRelease(props: VClusterHelmReleaseProps): RenderedHelm
   const configMapName = props.configMapName ?? `${name}-values`;
   const outside = namespace !== connection.namespace;
   const createNamespace = props.createNamespace ?? outside;
+  const onRemoval = props.onRemoval ?? RemovalPolicy.KEEP;
+  const retryInterval = props.retryInterval ?? '5m';
 
   checkLabel(problems, 'name', name, 'HelmRelease name');
   checkLabel(problems, 'namespace', namespace, 'namespace');
-  const releaseNameValid = props.releaseName === undefined || (isDns1123Label(props.releaseName) && props.releaseName.length <= 53);
-  if (!releaseNameValid) {
-    problems.add({ path: 'releaseName', message: 'not a valid Helm release name', value: showValue(props.releaseName), allowed: DNS1123_LABEL_RULE.replace('63', '53') });
-  }
+  const releaseProblem = props.releaseName === undefined ? undefined : releaseNameProblem(props.releaseName);
+  const releaseNameValid = releaseProblem === undefined;
+  if (releaseProblem) problems.add({ path: 'releaseName', message: releaseProblem, value: showValue(props.releaseName), allowed: RELEASE_NAME_RULE });
+  const connectionProblem = releaseNameProblem(connection.release);
+  if (connectionProblem) problems.add({ path: 'connection.release', message: connectionProblem, value: showValue(connection.release), allowed: RELEASE_NAME_RULE });
   checkDuration(problems, 'interval', interval);
+  checkDuration(problems, 'retryInterval', retryInterval);
+  if (!Object.values(RemovalPolicy).includes(onRemoval)) {
+    problems.add({ path: 'onRemoval', message: 'unknown removal policy', value: showValue(onRemoval), allowed: Object.values(RemovalPolicy).join(', ') });
+  }
   checkSubdomain(problems, 'helmRepository.name', repository.name, 'HelmRepository name');
   checkLabel(problems, 'helmRepository.namespace', repository.namespace, 'namespace');
   if (!Object.values(FluxValuesSource).includes(valuesFrom)) {
@@ -237,23 +285,7 @@ export function renderHelmRelease(props: VClusterHelmReleaseProps): RenderedHelm
   const targetNamespace = outside ? connection.namespace : undefined;
   const effective = fluxEffectiveReleaseName({ name, targetNamespace, releaseName: props.releaseName });
   // Compared only when the names themselves are valid: otherwise the mismatch is noise.
-  if (isDns1123Label(name) && releaseNameValid && effective !== connection.release) {
-    const how = props.releaseName
-      ? `releaseName ${showValue(props.releaseName)}`
-      : targetNamespace
-        ? `Flux's default naming <targetNamespace>-<name> ${showValue(`${targetNamespace}-${name}`)}${effective.length < targetNamespace.length + name.length + 1 ? ' shortened' : ''}`
-        : `Flux's default naming (the HelmRelease name)`;
-    problems.add({
-      path: props.releaseName ? 'releaseName' : 'name',
-      message: `helm-controller would install release ${showValue(effective)} (from ${how}), but the connection's release is ${showValue(connection.release)}${
-        connection.serviceAccountName === defaultServiceAccountName(connection.release)
-          ? `: its RBAC binds ${connection.serviceAccountName} while the vCluster would run as ${defaultServiceAccountName(effective)}`
-          : ''
-      }`,
-      value: showValue(effective),
-      allowed: `releaseName: ${showValue(connection.release)}, or a connection whose release is ${showValue(effective)}`,
-    });
-  }
+  if (isDns1123Label(name) && releaseNameValid && effective !== connection.release) problems.add(releaseMismatch(connection, name, effective, targetNamespace, props.releaseName));
   problems.throwIfAny(`VClusterHelmRelease ${showValue(namespace)}/${showValue(name)} for vCluster ${connection.namespace}/${connection.release}`);
 
   const version = parseChartVersion(connection.vclusterVersion)?.text ?? connection.vclusterVersion;
@@ -273,14 +305,20 @@ export function renderHelmRelease(props: VClusterHelmReleaseProps): RenderedHelm
     // vCluster snapshots look for the release Secret in the vCluster namespace (FACTS §4).
     spec.storageNamespace = targetNamespace;
   }
-  if (createNamespace) spec.install = { createNamespace: true };
+  const strategy = retryStrategy(retryInterval);
+  spec.install = { ...(createNamespace ? { createNamespace: true } : {}), strategy };
+  spec.upgrade = { strategy: { ...strategy } };
+  // helm-controller uninstalls the release of a deleted HelmRelease (`reconcileDelete`); under KEEP
+  // the Kustomization never deletes it (`kustomize.toolkit.fluxcd.io/prune: disabled`).
+  const annotations = fluxRetainAnnotations(onRemoval);
   let configMap: Manifest | undefined;
   if (valuesFrom === FluxValuesSource.CONFIG_MAP) {
-    // valuesFrom references are namespace-local: the ConfigMap sits beside the HelmRelease.
+    // valuesFrom references are namespace-local: the ConfigMap sits beside the HelmRelease. It is
+    // kept with the HelmRelease, which would fail to reconcile without it.
     configMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: configMapName, namespace },
+      metadata: { name: configMapName, namespace, labels: { ...FLUX_WATCH_LABEL }, ...(annotations ? { annotations: { ...annotations } } : {}) },
       data: { [FLUX_VALUES_KEY]: connection.valuesYaml },
     };
     spec.valuesFrom = [{ kind: 'ConfigMap', name: configMapName, valuesKey: FLUX_VALUES_KEY }];
@@ -289,7 +327,12 @@ export function renderHelmRelease(props: VClusterHelmReleaseProps): RenderedHelm
     spec.values = structuredClone(connection.values);
   }
   return {
-    helmRelease: { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name, namespace }, spec },
+    helmRelease: {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name, namespace, ...(annotations ? { annotations: { ...annotations } } : {}) },
+      spec,
+    },
     configMap,
     effectiveReleaseName: effective,
     outsideVClusterNamespace: outside,
@@ -328,202 +371,6 @@ export class VClusterHelmRelease extends Construct {
   }
 }
 
-/** Kinds of Flux source a Kustomization can apply from. */
-export enum FluxSourceKind {
-  /** `source.toolkit.fluxcd.io` GitRepository (what `flux bootstrap` creates, named `flux-system`). */
-  GIT_REPOSITORY = 'GitRepository',
-  /** OCIRepository. */
-  OCI_REPOSITORY = 'OCIRepository',
-  /** Bucket. */
-  BUCKET = 'Bucket',
-}
-
-/** The source a Kustomization applies from. */
-export interface FluxSourceRef {
-  /** Kind of the source. */
-  readonly kind: FluxSourceKind;
-  /** Name of the source. */
-  readonly name: string;
-  /**
-   * Namespace of the source.
-   * @default - the Kustomization's namespace
-   */
-  readonly namespace?: string;
-}
-
-/** Another Kustomization that must be Ready first. A `FluxKustomization` is one. */
-export interface FluxDependency {
-  /** Its name. */
-  readonly name: string;
-  /**
-   * Its namespace.
-   * @default - the depending Kustomization's namespace
-   */
-  readonly namespace?: string;
-}
-
-/** An object whose readiness Flux checks (`healthChecks`). */
-export interface FluxHealthCheck {
-  /**
-   * API version.
-   * @default - the preferred version
-   */
-  readonly apiVersion?: string;
-  /** Kind. */
-  readonly kind: string;
-  /** Name. */
-  readonly name: string;
-  /**
-   * Namespace.
-   * @default - the Kustomization's namespace
-   */
-  readonly namespace?: string;
-}
-
-/** Props for `FluxKustomization`. */
-export interface FluxKustomizationProps {
-  /** Name of the Kustomization. */
-  readonly name: string;
-  /**
-   * Namespace of the Kustomization.
-   * @default "flux-system"
-   */
-  readonly namespace?: string;
-  /** Folder in the source to apply, e.g. `./dist/host`. */
-  readonly path: string;
-  /**
-   * The source holding `path`.
-   * @default { kind: FluxSourceKind.GIT_REPOSITORY, name: "flux-system" } (what `flux bootstrap` creates)
-   */
-  readonly sourceRef?: FluxSourceRef;
-  /**
-   * Reconcile interval.
-   * @default "10m"
-   */
-  readonly interval?: string;
-  /**
-   * Delete objects that disappear from `path`. With it, removing a vCluster from the fleet
-   * uninstalls it.
-   * @default true
-   */
-  readonly prune?: boolean;
-  /**
-   * Kustomizations that must be Ready before this one is applied (names in this namespace, or
-   * references). The HelmRelease Kustomization depends on the key/RBAC one.
-   * @default - none
-   */
-  readonly dependsOn?: readonly (string | FluxDependency)[];
-  /**
-   * Report Ready only when every applied object is ready, so that Kustomizations depending on
-   * this one wait for the access key Secret to exist (ExternalSecret synced, SealedSecret
-   * unsealed), not merely for it to be applied. Flux ignores `healthChecks` when it is on.
-   * @default true, or false when `healthChecks` are given
-   */
-  readonly wait?: boolean;
-  /**
-   * Check only these objects' readiness (instead of `wait`).
-   * @default - none
-   */
-  readonly healthChecks?: readonly FluxHealthCheck[];
-  /**
-   * How long applying and health checking may take.
-   * @default - Flux's default, the interval
-   */
-  readonly timeout?: string;
-}
-
-/** The `kustomize.toolkit.fluxcd.io/v1` Kustomization. Pure; throws a `ValidationError` listing every problem. */
-export function renderFluxKustomization(props: FluxKustomizationProps): Manifest {
-  const namespace = props.namespace ?? 'flux-system';
-  const sourceRef = props.sourceRef ?? { kind: FluxSourceKind.GIT_REPOSITORY, name: 'flux-system' };
-  const interval = props.interval ?? '10m';
-  const prune = props.prune ?? true;
-  const healthChecks = props.healthChecks ?? [];
-  const wait = props.wait ?? healthChecks.length === 0;
-  const dependsOn: FluxDependency[] = (props.dependsOn ?? []).map((d) =>
-    typeof d === 'string' ? { name: d } : { name: d.name, ...(d.namespace !== undefined ? { namespace: d.namespace } : {}) },
-  );
-
-  const problems = new ProblemCollector();
-  checkSubdomain(problems, 'name', props.name, 'Kustomization name');
-  checkLabel(problems, 'namespace', namespace, 'namespace');
-  if (typeof props.path !== 'string' || props.path === '' || /\s/.test(props.path) || props.path.split('/').includes('..')) {
-    problems.add({
-      path: 'path',
-      message: 'not a folder inside the source',
-      value: showValue(props.path),
-      allowed: 'a relative path without spaces or \'..\', e.g. "./dist/host"',
-    });
-  }
-  if (!Object.values(FluxSourceKind).includes(sourceRef.kind)) {
-    problems.add({ path: 'sourceRef.kind', message: 'unknown Flux source kind', value: showValue(sourceRef.kind), allowed: Object.values(FluxSourceKind).join(', ') });
-  }
-  checkSubdomain(problems, 'sourceRef.name', sourceRef.name, 'source name');
-  if (sourceRef.namespace !== undefined) checkLabel(problems, 'sourceRef.namespace', sourceRef.namespace, 'namespace');
-  checkDuration(problems, 'interval', interval);
-  if (props.timeout !== undefined) checkDuration(problems, 'timeout', props.timeout);
-  if (typeof prune !== 'boolean') problems.add({ path: 'prune', message: 'must be a boolean', value: showValue(prune), allowed: 'true, false' });
-  if (typeof wait !== 'boolean') problems.add({ path: 'wait', message: 'must be a boolean', value: showValue(wait), allowed: 'true, false' });
-  if (wait === true && healthChecks.length > 0) {
-    problems.add({
-      path: 'healthChecks',
-      message: 'Flux ignores healthChecks when wait is true',
-      value: `${healthChecks.length} health check(s)`,
-      allowed: 'wait: false with healthChecks, or wait: true without them',
-    });
-  }
-  const seen = new Set<string>();
-  dependsOn.forEach((d, i) => {
-    checkSubdomain(problems, `dependsOn[${i}].name`, d.name, 'Kustomization name');
-    if (d.namespace !== undefined) checkLabel(problems, `dependsOn[${i}].namespace`, d.namespace, 'namespace');
-    const key = `${d.namespace ?? namespace}/${d.name}`;
-    if (key === `${namespace}/${props.name}`)
-      problems.add({ path: `dependsOn[${i}]`, message: 'a Kustomization cannot depend on itself', value: showValue(d.name), allowed: 'another Kustomization' });
-    if (seen.has(key)) problems.add({ path: `dependsOn[${i}]`, message: 'listed twice', value: showValue(key), allowed: 'each dependency once' });
-    seen.add(key);
-  });
-  healthChecks.forEach((h, i) => {
-    if (typeof h.kind !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(h.kind))
-      problems.add({ path: `healthChecks[${i}].kind`, message: 'not a Kubernetes kind', value: showValue(h.kind), allowed: 'a kind such as "ExternalSecret"' });
-    checkSubdomain(problems, `healthChecks[${i}].name`, h.name, 'object name');
-    if (h.namespace !== undefined) checkLabel(problems, `healthChecks[${i}].namespace`, h.namespace, 'namespace');
-  });
-  problems.throwIfAny(`FluxKustomization ${showValue(namespace)}/${showValue(props.name)}`);
-
-  return {
-    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-    kind: 'Kustomization',
-    metadata: { name: props.name, namespace },
-    spec: {
-      interval,
-      path: props.path,
-      prune,
-      sourceRef: { kind: sourceRef.kind, name: sourceRef.name, ...(sourceRef.namespace !== undefined ? { namespace: sourceRef.namespace } : {}) },
-      ...(dependsOn.length > 0 ? { dependsOn } : {}),
-      wait,
-      ...(healthChecks.length > 0 ? { healthChecks: healthChecks.map((h) => ({ ...h })) } : {}),
-      ...(props.timeout !== undefined ? { timeout: props.timeout } : {}),
-    },
-  };
-}
-
-/**
- * A Flux Kustomization applying one folder of the generated tree. Order the folders with
- * `dependsOn`: the HelmReleases only after the access keys and RBAC are Ready.
- */
-export class FluxKustomization extends Construct implements FluxDependency {
-  /** Name of the Kustomization. */
-  public readonly name: string;
-  /** Namespace of the Kustomization. */
-  public readonly namespace: string;
-  /** The emitted Kustomization. */
-  public readonly apiObject: ApiObject;
-
-  constructor(scope: Construct, id: string, props: FluxKustomizationProps) {
-    super(scope, id);
-    const manifest = renderFluxKustomization(props);
-    this.name = manifest.metadata.name;
-    this.namespace = manifest.metadata.namespace!;
-    this.apiObject = new ApiObject(this, 'Kustomization', manifest);
-  }
-}
+// Kustomizations live in their own file; re-exported so `./flux` stays the one Flux entry point.
+export { FluxKustomization, FluxSourceKind, renderFluxKustomization } from './flux-kustomization';
+export type { FluxDependency, FluxHealthCheck, FluxKustomizationProps, FluxSourceRef } from './flux-kustomization';

@@ -39,7 +39,8 @@ export const FOLDERS = {
  * running vClusters or Flux itself when the namespace is flux-system.
  */
 export const NEVER_PRUNE: Readonly<Record<string, string>> = {
-  'argocd.argoproj.io/sync-options': 'Prune=false',
+  // Delete=false too: Prune=false alone does not stop `argocd app delete`'s cascade (RETAIN_ANNOTATIONS).
+  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
   'kustomize.toolkit.fluxcd.io/prune': 'disabled',
 };
 

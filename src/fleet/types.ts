@@ -9,6 +9,9 @@ import { SealedSecretScope } from '../sealing/scope';
 /** How a vCluster's chart is installed. */
 export type DeliveryMode = 'argocd' | 'flux' | 'none';
 
+/** What removing a vCluster does to it: `keep` it running, or `uninstall` its release. */
+export type RemovalPolicyName = 'keep' | 'uninstall';
+
 /** Who creates the cross-namespace Role and RoleBinding for the key: this tool (`static`) or the chart. */
 export type RbacModeName = 'static' | 'chart';
 
@@ -115,7 +118,8 @@ export interface FleetVCluster {
    * The Helm release name the vCluster will really get: `release` when written; else
    * the Application name (= `name`) for Argo CD, Flux's default naming for Flux (with
    * `targetNamespace` when the HelmRelease lives outside the vCluster namespace, shortened past
-   * 53 characters), and `name` for `none`. Always a DNS-1123 label of at most 53 characters.
+   * 52 characters by `fluxDefaultReleaseName`), and `name` for `none`. A vCluster runs only under a
+   * DNS-1035 label of at most 52 characters (`releaseNameProblem`); the loader is to refuse others.
    */
   readonly effectiveRelease: string;
   /** Delivery. @default "none" */
@@ -190,4 +194,10 @@ export interface Fleet {
   readonly argocd: FleetArgoCd;
   /** Flux settings. */
   readonly flux: FleetFlux;
+  /**
+   * `onRemoval`: what removing a vCluster from the fleet (or deleting what delivers it) does to the
+   * running vCluster, in every delivery mode (`RemovalPolicy` of the delivery constructs).
+   * @default "keep"
+   */
+  readonly onRemoval?: RemovalPolicyName;
 }

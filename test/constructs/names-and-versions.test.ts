@@ -1,6 +1,16 @@
 import { createHash } from 'crypto';
 import { ValuesLayout, hasBrokenChartRbac, parseChartVersion, valuesLayoutFor } from '../../src/constructs/chart-version';
-import { defaultServiceAccountName, fluxDefaultReleaseName, isDns1123Label, isDns1123Subdomain, truncate63TrimOneDash } from '../../src/constructs/names';
+import {
+  MAX_RELEASE_NAME_LENGTH,
+  defaultServiceAccountName,
+  fluxDefaultReleaseName,
+  helmControllerShortenName,
+  isDns1123Label,
+  isDns1123Subdomain,
+  isRunnableReleaseName,
+  releaseNameProblem,
+  truncate63TrimOneDash,
+} from '../../src/constructs/names';
 import { describeShared } from '../support/shared';
 import { availableValuesSchemas, resolveValuesSchema } from '../support/values-schema';
 
@@ -38,6 +48,13 @@ describe('valuesLayoutFor: the era boundaries', () => {
     ['0.23.2', ValuesLayout.EXTERNAL_PLATFORM],
     ['0.31.3', ValuesLayout.EXTERNAL_PLATFORM],
     ['0.31.99', ValuesLayout.EXTERNAL_PLATFORM],
+    // Every 0.32.0 prerelease already has the top-level platform block (FACTS §2): the switch is at 0.32.0-0.
+    ['0.32.0-0', ValuesLayout.PLATFORM],
+    ['0.32.0-alpha.0', ValuesLayout.PLATFORM],
+    ['0.32.0-alpha.2', ValuesLayout.PLATFORM],
+    ['0.32.0-next.0', ValuesLayout.PLATFORM],
+    ['0.32.0-rc.1', ValuesLayout.PLATFORM],
+    ['0.32.0-rc.2', ValuesLayout.PLATFORM],
     ['0.32.0', ValuesLayout.PLATFORM],
     ['0.32.1', ValuesLayout.PLATFORM],
     ['0.36.1', ValuesLayout.PLATFORM],
@@ -86,40 +103,75 @@ describe('truncate63TrimOneDash (Helm `trunc 63 | trimSuffix "-"`)', () => {
   });
 });
 
-describe('fluxDefaultReleaseName', () => {
-  /** The expected value, computed here from FACTS §4 rather than from src. */
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+describe('helmControllerShortenName (what helm-controller installs)', () => {
+  test.each([
+    ['short', 'team-a', 'team-a'],
+    ['exactly 53 characters is kept', 'n'.repeat(53), 'n'.repeat(53)],
+    ['54 characters become 40 + "-" + 12 hex', 'x'.repeat(54), `${'x'.repeat(40)}-${sha256('x'.repeat(54)).slice(0, 12)}`],
+  ])('%s', (_case, input, expected) => {
+    expect(helmControllerShortenName(input)).toBe(expected);
+  });
+});
+
+describe('fluxDefaultReleaseName (the runnable release written for Flux)', () => {
+  /** The expected value, computed here rather than from src: Flux's prefix, 11 hex of the SHA-256. */
   function expectedShort(full: string): string {
-    return `${full.slice(0, 40)}-${createHash('sha256').update(full, 'utf8').digest('hex').slice(0, 12)}`;
+    return `${full.slice(0, 40)}-${sha256(full).slice(0, 11)}`;
   }
 
   test.each([
     ['name only', 'team-a', undefined, 'team-a'],
     ['targetNamespace-name', 'vcluster', 'team-a', 'team-a-vcluster'],
-    ['exactly 53 characters is unchanged', 'n'.repeat(46), 'ns-ab1', `ns-ab1-${'n'.repeat(46)}`],
+    ['exactly 52 characters is unchanged', 'n'.repeat(45), 'ns-ab1', `ns-ab1-${'n'.repeat(45)}`],
     ['empty targetNamespace counts as unset', 'vcluster', '', 'vcluster'],
   ])('%s', (_case, name, targetNamespace, expected) => {
     const out = fluxDefaultReleaseName(name, targetNamespace);
     expect(out).toBe(expected);
-    expect(out.length).toBeLessThanOrEqual(53);
+    expect(isRunnableReleaseName(out)).toBe(true);
   });
 
   test.each([
+    ['53 characters, which Flux itself would keep', 'n'.repeat(46), 'ns-ab1'],
     ['54 characters (name only)', 'x'.repeat(54), undefined],
     ['54 characters (targetNamespace-name)', 'y'.repeat(40), 'z'.repeat(13)],
     ['a long, realistic pair', 'vcluster-platform-connection-for-payments', 'tenant-payments-production-eu-west-1'],
-  ])('%s is shortened to 40 + "-" + 12 hex of its SHA-256', (_case, name, targetNamespace) => {
+  ])('%s is shortened to 52: 40 + "-" + 11 hex of its SHA-256', (_case, name, targetNamespace) => {
     const full = targetNamespace ? `${targetNamespace}-${name}` : name;
-    expect(full.length).toBeGreaterThan(53);
+    expect(full.length).toBeGreaterThan(MAX_RELEASE_NAME_LENGTH);
     const out = fluxDefaultReleaseName(name, targetNamespace);
     expect(out).toBe(expectedShort(full));
-    expect(out).toHaveLength(53);
-    expect(out).toMatch(/^.{40}-[0-9a-f]{12}$/);
+    expect(out).toHaveLength(52);
+    expect(isRunnableReleaseName(out)).toBe(true);
+    // Recognisable next to what helm-controller would have picked: same prefix, same hash start.
+    if (full.length > 53) expect(helmControllerShortenName(full).startsWith(out)).toBe(true);
   });
 
   test('a known value (pinned, so a change of hashing input is caught)', () => {
     const full = `${'t'.repeat(30)}-${'r'.repeat(30)}`;
     expect(fluxDefaultReleaseName('r'.repeat(30), 't'.repeat(30))).toMatchSnapshot();
     expect(fluxDefaultReleaseName('r'.repeat(30), 't'.repeat(30))).toBe(expectedShort(full));
+  });
+});
+
+describe('releaseNameProblem: names a vCluster can run under', () => {
+  test.each([['a'], ['team-a'], ['a'.repeat(52)], ['a1-b2']])('accepts %j', (name) => {
+    expect(releaseNameProblem(name)).toBeUndefined();
+    expect(isRunnableReleaseName(name)).toBe(true);
+  });
+
+  test.each([
+    ['53 characters (Helm accepts it, the pods do not)', 'a'.repeat(53), /53 characters.*controller-revision-hash.*at most 52/],
+    ['a leading digit (the Service name is DNS-1035)', '1team', /must start with a letter.*Service/],
+    ['upper case', 'Team', /not a valid vCluster release name/],
+    ['a trailing dash', 'team-', /not a valid vCluster release name/],
+    ['empty', '', /not a valid vCluster release name/],
+  ])('fails on %s', (_case, name, message) => {
+    expect(releaseNameProblem(name)).toMatch(message);
+    expect(isRunnableReleaseName(name)).toBe(false);
   });
 });
 

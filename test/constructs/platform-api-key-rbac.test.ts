@@ -36,7 +36,7 @@ function expectedRbac(o: { role: string; binding: string; secretNamespace: strin
 const NS36 = 'tenant-analytics-warehouse-eu-west-1'; // 36
 const NS35 = 'tenant-analytics-warehouse-euwest-1'; // 35
 const NS63_DASH_AT_50 = `${'x'.repeat(50)}-${'y'.repeat(12)}`; // 63, '-' at index 50
-const REL53 = 'payments-ledger-reconciliation-service-eu-west-prod12'; // 53 (the longest release)
+const REL52 = 'payments-ledger-reconciliation-service-eu-west-prod1'; // 52 (the longest release a vCluster runs under)
 
 describe('PlatformApiKeyRbac: names, rule, subject (identical to the chart)', () => {
   test.each([
@@ -77,10 +77,10 @@ describe('PlatformApiKeyRbac: names, rule, subject (identical to the chart)', ()
     },
     {
       name: 'the longest release and namespace: cut mid-word, nothing trimmed',
-      release: REL53,
+      release: REL52,
       releaseNamespace: 'z'.repeat(63),
-      role: `vc-${REL53}-v-zzzz`,
-      binding: `vc-${REL53}-v-zzzz`,
+      role: `vc-${REL52}-v-zzzzz`,
+      binding: `vc-${REL52}-v-zzzzz`,
     },
   ])('$name', ({ release, releaseNamespace, role, binding }) => {
     const props: PlatformApiKeyRbacProps = { release, releaseNamespace, secretName: DEFAULT_API_KEY_SECRET_NAME, secretNamespace: 'vcluster-platform' };
@@ -104,7 +104,7 @@ describe('PlatformApiKeyRbac: names, rule, subject (identical to the chart)', ()
   });
 
   test('the fixtures hit the lengths the cases claim', () => {
-    expect([NS36.length, NS35.length, NS63_DASH_AT_50.length, REL53.length]).toEqual([36, 35, 63, 53]);
+    expect([NS36.length, NS35.length, NS63_DASH_AT_50.length, REL52.length]).toEqual([36, 35, 63, 52]);
     expect(`vc-team-a-v-${NS35}-platform-role`).toHaveLength(61);
     expect(`vc-team-a-v-${NS36}-platform-role`).toHaveLength(62);
     expect(`vc-analytics-warehouse1-v-${NS36}-platform-role`[62]).toBe('-');
@@ -158,7 +158,7 @@ describe('PlatformApiKeyRbac: names, rule, subject (identical to the chart)', ()
     const { problems, message } = problemsOf(
       () =>
         new PlatformApiKeyRbac(new Chart(Testing.app(), 'c'), 'rbac', {
-          release: `${REL53}x`,
+          release: `${REL52}x`,
           releaseNamespace: 'Team-A',
           secretName: 'bad_name',
           secretNamespace: '',
@@ -166,14 +166,14 @@ describe('PlatformApiKeyRbac: names, rule, subject (identical to the chart)', ()
         }),
     );
     expect(problems.map((p) => [p.path, p.value])).toEqual([
-      ['release', JSON.stringify(`${REL53}x`)],
+      ['release', JSON.stringify(`${REL52}x`)],
       ['releaseNamespace', '"Team-A"'],
       ['secretNamespace', '""'],
       ['secretName', '"bad_name"'],
       ['serviceAccountName', '"SA!"'],
     ]);
     expect(message).toMatch(/^PlatformApiKeyRbac c\/rbac: 5 problems:/);
-    expect(problems[0]!.allowed).toContain('at most 53 characters');
+    expect(problems[0]!.allowed).toContain('at most 52 characters');
   });
 });
 

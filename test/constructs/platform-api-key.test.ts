@@ -1,4 +1,6 @@
+import { createHash } from 'crypto';
 import { Chart, Testing } from 'cdk8s';
+import { isDns1123Subdomain } from '../../src/constructs/names';
 import { AccessKeySource, AccessKeySourceType, SecretStoreKind } from '../../src/constructs/access-key-source';
 import {
   DEFAULT_API_KEY_SECRET_NAME,
@@ -43,6 +45,16 @@ const CA_PEM = [
 /** Marker text inside a fake private key: no error message may contain it. */
 const PRIVATE_KEY_MARKER = 'TESTONLYPRIVATEKEYMATERIALxyz0123456789';
 const PRIVATE_KEY_PEM = `-----BEGIN PRIVATE KEY-----\n${PRIVATE_KEY_MARKER}\n-----END PRIVATE KEY-----\n`;
+
+/**
+ * Every object holding a key survives pruning and the deletion of what applied it: Argo CD
+ * `Prune=false,Delete=false` (Delete=false is what stops `argocd app delete`'s cascade), Flux
+ * `kustomize.toolkit.fluxcd.io/prune: disabled`. Written out here, not imported from src/.
+ */
+const RETAIN = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
+
+/** ESO < 2.9 defaults these inside remoteRef; written so Argo CD does not show the ExternalSecret OutOfSync. */
+const REMOTE_REF_DEFAULTS = { conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None' };
 
 /** Synthesized JSON, poked into by path; `any` keeps these lookups readable. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -103,11 +115,11 @@ describe('AccessKeySource.externalSecret', () => {
     const es = objects[0]!;
     expect(es.apiVersion).toBe('external-secrets.io/v1');
     expect(es.kind).toBe('ExternalSecret');
-    expect(es.metadata).toEqual({ name: DEFAULT_API_KEY_SECRET_NAME, namespace: 'vcluster-platform' });
+    expect(es.metadata).toEqual({ name: DEFAULT_API_KEY_SECRET_NAME, namespace: 'vcluster-platform', annotations: RETAIN });
     const spec = es.spec as Json;
     expect(spec.secretStoreRef).toEqual({ kind: storeKind, name: options.storeName });
     expect(spec.refreshInterval).toBe(refreshInterval);
-    expect(spec.data).toEqual([{ secretKey: 'accessKey', remoteRef }]);
+    expect(spec.data).toEqual([{ secretKey: 'accessKey', remoteRef: { ...remoteRef, ...REMOTE_REF_DEFAULTS } }]);
     expect(spec.target.name).toBe(DEFAULT_API_KEY_SECRET_NAME);
     expect(spec.target.template.engineVersion).toBe('v2');
     // The non-secret keys are static template data, exactly as vCluster's CLI writes them.
@@ -160,10 +172,11 @@ describe('AccessKeySource.sealed', () => {
     expect(ss.apiVersion).toBe('bitnami.com/v1alpha1');
     expect(ss.kind).toBe('SealedSecret');
     // The controller reads the scope from the SealedSecret's OWN metadata.
-    expect(ss.metadata.annotations).toEqual(annotations);
+    expect(ss.metadata.annotations).toEqual({ ...RETAIN, ...annotations });
     expect(ss.metadata).toMatchObject({ name: DEFAULT_API_KEY_SECRET_NAME, namespace: 'payments' });
     const spec = ss.spec as Json;
     expect(spec.encryptedData).toEqual({ accessKey: SEALED_VALUE });
+    // The unsealed Secret is owned by the SealedSecret (kept with it), not applied by a GitOps tool: no sync options.
     expect(spec.template.metadata.annotations).toEqual(annotations);
     expect(spec.template.type).toBe('Opaque');
     expect(spec.template.data).toEqual({ certificateAuthorityData: '', host: HOST, insecure: 'false', name: 'payments', project: 'default' });
@@ -187,7 +200,7 @@ describe('plaintext sources: literal and fromEnv', () => {
     expect(secret).toEqual({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: DEFAULT_API_KEY_SECRET_NAME, namespace: 'team-a' },
+      metadata: { name: DEFAULT_API_KEY_SECRET_NAME, namespace: 'team-a', annotations: RETAIN },
       type: 'Opaque',
       data: {
         accessKey: base64(ACCESS_KEY),
@@ -235,7 +248,9 @@ describeKubectl('oracle: the plain Secret is what kubectl create secret generic 
     });
     // Entries given to kubectl in a scrambled order: kubectl sorts, and so must we.
     const scrambled = Object.fromEntries(Object.entries({ accessKey: ACCESS_KEY, ...entries }).reverse());
-    const expected = kubectlSecret(secretName, 'team-a', scrambled);
+    // kubectl writes the data; the retention annotations are ours.
+    const fromKubectl = kubectlSecret(secretName, 'team-a', scrambled);
+    const expected: Json = { ...fromKubectl, metadata: { ...(fromKubectl.metadata as object), annotations: RETAIN } };
     expect(objects).toEqual([expected]);
     // toEqual ignores key order; kubectl writes data keys sorted, and so must we (byte-stable output).
     expect(Object.keys(objects[0]!.data as object)).toEqual(Object.keys(expected.data as object));
@@ -309,7 +324,7 @@ describe('KeyFanOut.CLUSTER_EXTERNAL_SECRET', () => {
     const ces = objects[0]!;
     expect(ces.apiVersion).toBe('external-secrets.io/v1');
     // Cluster-scoped, so named <key namespace>.<secretName>: two teams' keys never share a name.
-    expect(ces.metadata).toEqual({ name: `vcluster-platform.${DEFAULT_API_KEY_SECRET_NAME}` });
+    expect(ces.metadata).toEqual({ name: `vcluster-platform.${DEFAULT_API_KEY_SECRET_NAME}`, annotations: RETAIN });
     const spec = ces.spec as Json;
     expect(spec.namespaceSelectors).toEqual([{ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['team-a', 'team-b', 'team-c'] }] }]);
     expect(spec.externalSecretName).toBe(DEFAULT_API_KEY_SECRET_NAME);
@@ -351,14 +366,28 @@ describe('KeyFanOut.CLUSTER_EXTERNAL_SECRET', () => {
     expect(objects.map((o) => (o.spec as Json).externalSecretName)).toEqual([DEFAULT_API_KEY_SECRET_NAME, DEFAULT_API_KEY_SECRET_NAME]);
   });
 
-  test('fails when <namespace>.<secretName> would pass 253 characters', () => {
-    const secretName = `${'s'.repeat(200)}`;
-    const { problems } = problemsOf(
-      () => new PlatformApiKey(new Chart(Testing.app(), 'c'), 'k', keyProps({ namespace: 'n'.repeat(60), secretName, fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET })),
-    );
-    expect(problems.map((p) => p.path)).toEqual(['secretName']);
-    expect(problems[0]!.message).toContain('is 261 characters, more than 253');
-    expect(problems[0]!.allowed).toBe('a secretName of at most 192 characters with this namespace');
+  test.each([
+    ['59 characters: kept', 'n'.repeat(30), 's'.repeat(28), undefined],
+    ['60 characters: shortened', 'n'.repeat(30), 's'.repeat(29), `${'n'.repeat(30)}.${'s'.repeat(15)}`],
+    ['a cut ending in the dot: the dot is dropped', 'n'.repeat(45), 's'.repeat(40), 'n'.repeat(45)],
+    ['253 characters and more', 'n'.repeat(60), 's'.repeat(200), 'n'.repeat(46)],
+  ])("the ClusterExternalSecret name fits ESO's namespace finalizer ces-<name> (at most 63): %s", (_case, namespace, secretName, prefix) => {
+    const full = `${namespace}.${secretName}`;
+    const { objects } = synth((chart) => {
+      const key = new PlatformApiKey(chart, 'k', keyProps({ namespace, secretName, fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET }));
+      new VClusterPlatformConnection(chart, 'vc', { release: 'a', namespace: 'a', vclusterVersion: '0.36.1', apiKey: key });
+    });
+    const name = objects[0]!.metadata.name;
+    expect(`ces-${name}`.length).toBeLessThanOrEqual(63);
+    if (prefix === undefined) {
+      expect(name).toBe(full);
+    } else {
+      // Shortened as Flux shortens release names: a prefix, '-', 12 hex of the SHA-256 of the full name.
+      expect(name).toBe(`${prefix}-${createHash('sha256').update(full).digest('hex').slice(0, 12)}`);
+    }
+    expect(isDns1123Subdomain(name)).toBe(true);
+    // The ExternalSecrets it creates, and the Secret, keep the key's secretName.
+    expect((objects[0]!.spec as Json).externalSecretName).toBe(secretName);
   });
 
   test('CHART mode on a broken chart needs no fallback: the key is in the vCluster namespace', () => {

@@ -221,8 +221,12 @@ describe('fails on invalid input', () => {
     ['a version below 0.21.0', { vclusterVersion: '0.20.4' }, 'vclusterVersion', '"0.20.4"', /before 0\.21\.0 have no apiKey setting/],
     ['a pre-release of 0.21.0', { vclusterVersion: '0.21.0-beta.1' }, 'vclusterVersion', '"0.21.0-beta.1"', /before 0\.21\.0/],
     ['an RBAC mode', { rbac: 'helm' as RbacMode }, 'rbac', '"helm"', /unknown RBAC mode/],
-    ['a release longer than 53 characters', { release: 'r'.repeat(54) }, 'release', JSON.stringify('r'.repeat(54)), /not a valid Helm release name/],
-    ['a release with upper case', { release: 'Team-A' }, 'release', '"Team-A"', /not a valid Helm release name/],
+    // Helm accepts 53, but the pods' controller-revision-hash label (<release>-<hash>, at most 63) does not.
+    ['a release of 53 characters', { release: 'r'.repeat(53) }, 'release', JSON.stringify('r'.repeat(53)), /53 characters, too long for a vCluster release name.*at most 52/],
+    ['a release longer than 53 characters', { release: 'r'.repeat(54) }, 'release', JSON.stringify('r'.repeat(54)), /54 characters, too long/],
+    // The chart names a Service after the release: DNS-1035, a leading letter.
+    ['a release starting with a digit', { release: '1team' }, 'release', '"1team"', /must start with a letter.*Service/],
+    ['a release with upper case', { release: 'Team-A' }, 'release', '"Team-A"', /not a valid vCluster release name/],
     ['a namespace', { namespace: 'team_a' }, 'namespace', '"team_a"', /not a valid namespace/],
     ['a serviceAccountName', { serviceAccountName: 'SA' }, 'serviceAccountName', '"SA"', /not a valid service account name/],
     ['an empty serviceAccountName', { serviceAccountName: '' }, 'serviceAccountName', '""', /not a valid service account name/],
@@ -239,8 +243,8 @@ describe('fails on invalid input', () => {
     expect(text).toContain(`got ${value}`);
   });
 
-  test('a release of exactly 53 characters is accepted', () => {
-    expect(connect({ release: 'r'.repeat(53) }).release).toHaveLength(53);
+  test('a release of exactly 52 characters is accepted', () => {
+    expect(connect({ release: 'r'.repeat(52) }).release).toHaveLength(52);
   });
 
   test('fails without an apiKey', () => {

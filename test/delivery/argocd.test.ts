@@ -13,6 +13,7 @@ import {
 import { AccessKeySource } from '../../src/constructs/access-key-source';
 import { ValidationError } from '../../src/errors';
 import { Manifest, PlatformApiKey } from '../../src/constructs/platform-api-key';
+import { RemovalPolicy } from '../../src/delivery/removal-policy';
 import { SYNC_WAVE_ANNOTATION, SyncWave, setSyncWave, syncWaveOf } from '../../src/delivery/sync-order';
 import { VClusterPlatformConnection } from '../../src/constructs/vcluster-platform-connection';
 import { describeShared } from '../support/shared';
@@ -62,7 +63,14 @@ describe('VClusterApplication', () => {
     expect(s.source.helm.valuesObject).toEqual(conn.values);
     expect(s.source.helm.valuesObject.platform.apiKey).toEqual({ secretName: 'vcluster-platform-api-key', namespace: KEY_NS, createRBAC: false });
     expect(s.sources).toBeUndefined();
-    expect(s.syncPolicy).toEqual({ automated: { prune: false, selfHeal: false }, syncOptions: ['CreateNamespace=true'] });
+    // Retried with backoff: otherwise an automated sync that failed is not tried again for the same commit.
+    expect(s.syncPolicy).toEqual({
+      automated: { prune: false, selfHeal: false },
+      syncOptions: ['CreateNamespace=true'],
+      retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+    });
+    // RemovalPolicy.KEEP by default: no resources finalizer, so deleting the Application leaves the vCluster running.
+    expect(application!.metadata.finalizers).toBeUndefined();
     expect(app.releaseName).toBe('team-a');
     expect(app.name).toBe('team-a');
   });
@@ -95,7 +103,7 @@ describe('VClusterApplication', () => {
     expect(spec(m).sources[1]).toEqual({ repoURL: VALUES_REPO.repoURL, targetRevision: 'HEAD', ref: 'values' });
   });
 
-  test('options: manual sync, no CreateNamespace, cascade delete, other project, server, wave and repo', () => {
+  test('options: manual sync, no CreateNamespace, no retries, uninstall on removal, other project, server, wave and repo', () => {
     const chart = newChart();
     const m = renderApplication({
       connection: connectionThroughExistingKey(chart, 'a', 'a', 'v0.32.0'),
@@ -107,7 +115,8 @@ describe('VClusterApplication', () => {
       syncWave: 5,
       automated: false,
       createNamespace: false,
-      cascadeDelete: true,
+      retryLimit: 0,
+      onRemoval: RemovalPolicy.UNINSTALL,
     });
     expect(m.metadata).toEqual({ name: 'vc-a', namespace: 'gitops', annotations: { [SYNC_WAVE_ANNOTATION]: '5' }, finalizers: [ARGOCD_RESOURCES_FINALIZER] });
     const s = spec(m);
@@ -204,7 +213,14 @@ describe('VClusterApplicationSet', () => {
       },
       { repoURL: VALUES_REPO.repoURL, targetRevision: 'main', ref: 'values' },
     ]);
-    expect(s.template.spec.syncPolicy).toEqual({ automated: { prune: false, selfHeal: false }, syncOptions: ['CreateNamespace=true'] });
+    expect(s.template.spec.syncPolicy).toEqual({
+      automated: { prune: false, selfHeal: false },
+      syncOptions: ['CreateNamespace=true'],
+      retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+    });
+    // KEEP by default: without preserveResourcesOnDeletion the ApplicationSet controller would add the
+    // resources finalizer itself, and dropping an element would uninstall that vCluster.
+    expect(s.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
     expect(set.applicationNames).toEqual(['b', 'team-a-vcluster']);
   });
 
@@ -219,11 +235,13 @@ describe('VClusterApplicationSet', () => {
     }
   });
 
-  test('cascadeDelete puts the finalizer on the generated Applications, not on the ApplicationSet', () => {
+  test('RemovalPolicy.UNINSTALL puts the finalizer on the generated Applications, not on the ApplicationSet, and lets Argo CD cascade', () => {
     const chart = newChart();
-    const m = renderApplicationSet({ name: 'fleet', vclusters: members(chart), valuesRepository: VALUES_REPO, cascadeDelete: true });
+    const m = renderApplicationSet({ name: 'fleet', vclusters: members(chart), valuesRepository: VALUES_REPO, onRemoval: RemovalPolicy.UNINSTALL });
+    expect(m).toMatchSnapshot();
     expect(m.metadata.finalizers).toBeUndefined();
     expect(spec(m).template.metadata.finalizers).toEqual([ARGOCD_RESOURCES_FINALIZER]);
+    expect(spec(m).syncPolicy).toBeUndefined();
   });
 });
 
@@ -339,6 +357,33 @@ describe('Argo CD errors', () => {
     expect(e.message).toContain(`${field}: only takes effect with automated sync; got true (allowed: false, or automated: true)`);
   });
 
+  test.each([
+    ['cascadeDelete: true', { cascadeDelete: true }, 'cascadeDelete: was replaced by onRemoval; got true (allowed: onRemoval: RemovalPolicy.UNINSTALL'],
+    ['cascadeDelete: false', { cascadeDelete: false }, 'cascadeDelete: was replaced by onRemoval; got false (allowed: onRemoval: RemovalPolicy.KEEP'],
+    ['an unknown onRemoval', { onRemoval: 'orphan' }, 'onRemoval: unknown removal policy; got "orphan" (allowed: keep, uninstall)'],
+    ['a negative retryLimit', { retryLimit: -1 }, 'retryLimit: not a retry count; got -1'],
+  ])('fails on %s, saying what to write instead', (_case, extra, expected) => {
+    const chart = newChart();
+    const props = { connection: connectionThroughExistingKey(chart, 'a', 'a'), ...extra } as unknown as VClusterApplicationProps;
+    expect(validationError(() => renderApplication(props)).message).toContain(expected);
+  });
+
+  test.each([
+    ['53 characters', 'a'.repeat(53), /is 53 characters, too long for a vCluster release name.*at most 52/],
+    ['a leading digit', '1team', /must start with a letter/],
+  ])('fails on a connection whose release cannot run (%s), in an Application and an ApplicationSet', (_case, release, message) => {
+    const chart = newChart();
+    // A connection refuses such a release itself; this one was altered after construction.
+    const connection = Object.assign(Object.create(VClusterPlatformConnection.prototype) as VClusterPlatformConnection, connectionThroughExistingKey(chart, 'a', 'a'), {
+      release,
+    });
+    const app = validationError(() => renderApplication({ connection }));
+    expect(app.problems.map((p) => p.path)).toEqual(['connection.release']);
+    expect(app.message).toMatch(message);
+    const set = validationError(() => renderApplicationSet({ vclusters: [{ connection, valuesPath: 'a.yaml' }], valuesRepository: VALUES_REPO }));
+    expect(set.problems.map((p) => p.path)).toEqual(['vclusters[0].connection.release']);
+  });
+
   test('fails without a connection', () => {
     const e = validationError(() => new VClusterApplication(newChart(), 'app', { connection: undefined as unknown as VClusterPlatformConnection }));
     expect(e.message).toContain('connection: must be a VClusterPlatformConnection; got "undefined"');
@@ -401,7 +446,7 @@ describeShared('Argo CD objects validate against the CRDs in ../shared/crds', ()
           prune: true,
           selfHeal: true,
           createNamespace: false,
-          cascadeDelete: true,
+          onRemoval: RemovalPolicy.UNINSTALL,
         }),
     ],
     ['Application, manual sync', (s) => new VClusterApplication(s, 'app', { connection: connectionThroughExistingKey(s, 'a', 'a'), automated: false })],
@@ -414,7 +459,7 @@ describeShared('Argo CD objects validate against the CRDs in ../shared/crds', ()
             { connection: connectionThroughExistingKey(s, 'b', 'b'), valuesPath: 'b.yaml' },
           ],
           valuesRepository: VALUES_REPO,
-          cascadeDelete: true,
+          onRemoval: RemovalPolicy.UNINSTALL,
         }),
     ],
   ];

@@ -17,6 +17,8 @@ import {
 } from '../../src/delivery/flux';
 import { Manifest, PlatformApiKey } from '../../src/constructs/platform-api-key';
 import { VClusterPlatformConnection } from '../../src/constructs/vcluster-platform-connection';
+import { fluxDefaultReleaseName } from '../../src/constructs/names';
+import { RemovalPolicy } from '../../src/delivery/removal-policy';
 import { describeShared } from '../support/shared';
 import { byKind, connectionThroughExistingKey, EXISTING_KEY_NS, newChart } from '../support/construct-testing';
 import { validateAgainstCrd } from '../support/crd';
@@ -83,10 +85,14 @@ describe('VClusterHelmRelease', () => {
     expect(objects).toMatchSnapshot();
     const [release] = byKind(objects, 'HelmRelease');
     expect(release!.apiVersion).toBe('helm.toolkit.fluxcd.io/v2');
-    expect(release!.metadata).toEqual({ name: 'team-a', namespace: 'team-a' });
+    // RemovalPolicy.KEEP by default: the Kustomization never prunes it, so the release is never uninstalled by a git change.
+    expect(release!.metadata).toEqual({ name: 'team-a', namespace: 'team-a', annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } });
     expect(spec(release!)).toEqual({
       interval: '10m',
       chart: { spec: { chart: 'vcluster', version: '0.36.1', sourceRef: { kind: 'HelmRepository', name: 'loft-sh', namespace: 'flux-system' } } },
+      // A failed install or upgrade is retried every 5 minutes, without uninstall or rollback.
+      install: { strategy: { name: 'RetryOnFailure', retryInterval: '5m' } },
+      upgrade: { strategy: { name: 'RetryOnFailure', retryInterval: '5m' } },
       values: conn.values,
     });
     expect(hr.effectiveReleaseName).toBe('team-a');
@@ -104,7 +110,7 @@ describe('VClusterHelmRelease', () => {
     expect(s.releaseName).toBe('team-b');
     expect(s.targetNamespace).toBe('team-b');
     expect(s.storageNamespace).toBe('team-b');
-    expect(s.install).toEqual({ createNamespace: true });
+    expect(s.install).toEqual({ createNamespace: true, strategy: { name: 'RetryOnFailure', retryInterval: '5m' } });
     expect(s.chart.spec.version).toBe('0.31.3');
     expect(s.values.external.platform.apiKey).toEqual({ secretName: 'vcluster-platform-api-key', namespace: KEY_NS, createRBAC: false });
     expect(hr.effectiveReleaseName).toBe('team-b');
@@ -113,33 +119,72 @@ describe('VClusterHelmRelease', () => {
   test('outside, Flux default naming <targetNamespace>-<name>: no releaseName written', () => {
     const chart = newChart();
     const conn = connectionThroughExistingKey(chart, 'team-c-vc', 'team-c');
-    const rendered = renderHelmRelease({ connection: conn, name: 'vc', namespace: 'flux-system', createNamespace: false });
+    const rendered = renderHelmRelease({ connection: conn, name: 'vc', namespace: 'flux-system', createNamespace: false, retryInterval: '2m' });
     expect(rendered.effectiveReleaseName).toBe('team-c-vc');
     expect(rendered.outsideVClusterNamespace).toBe(true);
     const s = spec(rendered.helmRelease);
     expect(s.releaseName).toBeUndefined();
     expect(s.targetNamespace).toBe('team-c');
     expect(s.storageNamespace).toBe('team-c');
-    expect(s.install).toBeUndefined();
+    expect(s.install).toEqual({ strategy: { name: 'RetryOnFailure', retryInterval: '2m' } });
+    expect(s.upgrade).toEqual({ strategy: { name: 'RetryOnFailure', retryInterval: '2m' } });
   });
 
-  test('outside, Flux default naming past 53 characters: 40 characters, "-", 12 hex of SHA-256', () => {
+  test('fails when Flux default naming past 52 characters yields a release a vCluster cannot run; the runnable one is written as releaseName', () => {
     const chart = newChart();
     const namespace = 'tenant-payments-europe-west-production';
     const name = 'primary-virtual-cluster';
     const full = `${namespace}-${name}`;
     expect(full.length).toBeGreaterThan(53);
-    const expected = shortened(full);
-    expect(expected).toHaveLength(53);
-    expect(expected.startsWith(full.slice(0, 40) + '-')).toBe(true);
+    // helm-controller's own shortening: 53 characters, one more than the pods' label allows.
+    const fluxOwn = shortened(full);
+    expect(fluxOwn).toHaveLength(53);
+    const runnable = fluxDefaultReleaseName(name, namespace);
+    expect(runnable).toHaveLength(52);
+    expect(() => connectionThroughExistingKey(chart, fluxOwn, namespace)).toThrow(/is 53 characters, too long for a vCluster release name/);
 
-    const conn = connectionThroughExistingKey(chart, expected, namespace);
-    const hr = new VClusterHelmRelease(chart, 'hr', { connection: conn, name, namespace: 'flux-system' });
-    expect(hr.effectiveReleaseName).toBe(expected);
+    const conn = connectionThroughExistingKey(chart, runnable, namespace);
+    const e = validationError(() => renderHelmRelease({ connection: conn, name, namespace: 'flux-system' }));
+    expect(e.problems.map((p) => p.path)).toEqual(['name']);
+    expect(e.message).toContain(`helm-controller would install release "${fluxOwn}"`);
+    expect(e.message).toContain(`releaseName: "${runnable}"`);
+
+    const hr = new VClusterHelmRelease(chart, 'hr', { connection: conn, name, namespace: 'flux-system', releaseName: runnable });
+    expect(hr.effectiveReleaseName).toBe(runnable);
     const objects = Testing.synth(chart) as Manifest[];
-    expect(spec(byKind(objects, 'HelmRelease')[0]!).releaseName).toBeUndefined();
-    // The RBAC subject uses the shortened release.
-    expect((byKind(objects, 'RoleBinding')[0]!.subjects as { name: string }[])[0]!.name).toBe(`vc-${expected}`);
+    expect(spec(byKind(objects, 'HelmRelease')[0]!).releaseName).toBe(runnable);
+    // The RBAC subject uses the release the pods really run under.
+    expect((byKind(objects, 'RoleBinding')[0]!.subjects as { name: string }[])[0]!.name).toBe(`vc-${runnable}`);
+  });
+
+  test.each([
+    ['53 characters', 'a'.repeat(53), /is 53 characters, too long for a vCluster release name/],
+    ['a leading digit', '1team', /must start with a letter/],
+  ])('fails on a releaseName a vCluster cannot run under (%s), and on such a connection release', (_case, release, message) => {
+    const chart = newChart();
+    const conn = connectionThroughExistingKey(chart, 'a', 'a');
+    const e = validationError(() => renderHelmRelease({ connection: conn, releaseName: release }));
+    expect(e.problems.map((p) => p.path)).toEqual(['releaseName']);
+    expect(e.message).toMatch(message);
+    // A connection refuses such a release itself; this one was altered after construction.
+    const altered = Object.assign(Object.create(VClusterPlatformConnection.prototype) as VClusterPlatformConnection, conn, { release });
+    expect(validationError(() => renderHelmRelease({ connection: altered, releaseName: release })).problems.map((p) => p.path)).toEqual(['releaseName', 'connection.release']);
+  });
+
+  test('RemovalPolicy.UNINSTALL leaves the HelmRelease and its ConfigMap prunable, so helm-controller uninstalls the release when it leaves git', () => {
+    const chart = newChart();
+    const conn = connectionThroughExistingKey(chart, 'a', 'a');
+    const r = renderHelmRelease({ connection: conn, valuesFrom: FluxValuesSource.CONFIG_MAP, onRemoval: RemovalPolicy.UNINSTALL });
+    expect(r.helmRelease).toMatchSnapshot();
+    expect(r.helmRelease.metadata).toEqual({ name: 'a', namespace: 'a' });
+    expect(r.configMap!.metadata).toEqual({ name: 'a-values', namespace: 'a', labels: { 'reconcile.fluxcd.io/watch': 'Enabled' } });
+  });
+
+  test('fails on an unknown onRemoval and a bad retryInterval', () => {
+    const chart = newChart();
+    const e = validationError(() => renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'a', 'a'), onRemoval: 'orphan' as RemovalPolicy, retryInterval: 'soon' }));
+    expect(e.problems.map((p) => p.path)).toEqual(['retryInterval', 'onRemoval']);
+    expect(e.message).toContain('onRemoval: unknown removal policy; got "orphan" (allowed: keep, uninstall)');
   });
 
   test('values through a ConfigMap beside the HelmRelease (valuesFrom, key values.yaml)', () => {
@@ -149,7 +194,13 @@ describe('VClusterHelmRelease', () => {
     const objects = Testing.synth(chart) as Manifest[];
     expect(objects).toMatchSnapshot();
     const [configMap] = byKind(objects, 'ConfigMap');
-    expect(configMap!.metadata).toEqual({ name: 'team-d-values', namespace: 'flux-system' });
+    // Watched, so a values change reconciles at once; kept with its HelmRelease under RemovalPolicy.KEEP.
+    expect(configMap!.metadata).toEqual({
+      name: 'team-d-values',
+      namespace: 'flux-system',
+      labels: { 'reconcile.fluxcd.io/watch': 'Enabled' },
+      annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+    });
     const data = configMap!.data as Record<string, string>;
     expect(Object.keys(data)).toEqual(['values.yaml']);
     expect(data['values.yaml']).toBe(conn.valuesYaml);
@@ -163,7 +214,7 @@ describe('VClusterHelmRelease', () => {
   test('the ConfigMap name can be chosen', () => {
     const chart = newChart();
     const r = renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'a', 'a'), valuesFrom: FluxValuesSource.CONFIG_MAP, configMapName: 'a.vcluster-values' });
-    expect(r.configMap!.metadata).toEqual({ name: 'a.vcluster-values', namespace: 'a' });
+    expect(r.configMap!.metadata.name).toBe('a.vcluster-values');
     expect(spec(r.helmRelease).valuesFrom[0].name).toBe('a.vcluster-values');
   });
 });

@@ -141,6 +141,11 @@ function fluxShorten(full: string): string {
   return full.length <= 53 ? full : `${full.slice(0, 40)}-${createHash('sha256').update(full, 'utf8').digest('hex').slice(0, 12)}`;
 }
 
+/** The release written for a Flux default past 52 characters: runnable (52), 40 + '-' + 11 hex. */
+function runnableShorten(full: string): string {
+  return full.length <= 52 ? full : `${full.slice(0, 40)}-${createHash('sha256').update(full, 'utf8').digest('hex').slice(0, 11)}`;
+}
+
 /** The release helm-controller installs for a HelmRelease (FACTS §4). */
 function fluxReleaseOf(hr: Obj): string {
   const s = hr.spec;
@@ -267,7 +272,7 @@ describe('delivery modes', () => {
     ] as const) {
       const hr = t.one('HelmRelease', name, name);
       // In the vCluster namespace: no targetNamespace, no storageNamespace, nothing to create.
-      expect([hr.spec.targetNamespace, hr.spec.storageNamespace, hr.spec.install]).toEqual([undefined, undefined, undefined]);
+      expect([hr.spec.targetNamespace, hr.spec.storageNamespace, hr.spec.install?.createNamespace]).toEqual([undefined, undefined, undefined]);
       expect(hr.spec.chart.spec).toEqual({ chart: 'vcluster', version, sourceRef: { kind: 'HelmRepository', name: 'loft-sh', namespace: 'flux-system' } });
       expect(hr.spec.valuesFrom).toBeUndefined();
       expect(hr.spec.values).toEqual(t.values(name, release));
@@ -460,9 +465,10 @@ describe('release names and the RBAC subject (FACTS §4)', () => {
   };
 
   const LONG = 'data-platform-analytics-warehouse-analytics-warehouse-ingest';
-  test('the shortened case really is shortened: over 53 characters, 40 + "-" + 12 hex', () => {
+  test('the shortened case really is shortened: Flux would pick 40 + "-" + 12 hex (53, too long to run), the tool writes 40 + "-" + 11 hex', () => {
     expect(LONG.length).toBeGreaterThan(53);
     expect(fluxShorten(LONG)).toMatch(/^data-platform-analytics-warehouse-analyt-[0-9a-f]{12}$/);
+    expect(runnableShorten(LONG)).toMatch(/^data-platform-analytics-warehouse-analyt-[0-9a-f]{11}$/);
   });
 
   const CASES: {
@@ -481,11 +487,11 @@ describe('release names and the RBAC subject (FACTS §4)', () => {
     { label: 'Flux default with the vCluster in flux.namespace: the HelmRelease name', fleet: 'B', name: 'flux-local', namespace: 'flux-system', release: 'flux-local' },
     { label: 'Flux default with targetNamespace: <ns>-<name>', fleet: 'B', name: 'team-x', namespace: 'tenants', release: 'tenants-team-x' },
     {
-      label: 'Flux default past 53 characters: shortened',
+      label: 'Flux default past 52 characters: shortened to a release a vCluster can run',
       fleet: 'B',
       name: 'analytics-warehouse-ingest',
       namespace: 'data-platform-analytics-warehouse',
-      release: fluxShorten(LONG),
+      release: runnableShorten(LONG),
     },
     { label: 'none: the name', fleet: 'A', name: 'plain', namespace: 'plain', release: 'plain' },
     { label: 'serviceAccountName override (Argo CD)', fleet: 'A', name: 'argo-sa', namespace: 'argo-sa', release: 'argo-sa', serviceAccount: 'custom-sa' },
@@ -511,7 +517,9 @@ describe('release names and the RBAC subject (FACTS §4)', () => {
       // Always explicit (FACTS §4 advises it) ...
       expect(hr.spec.releaseName).toBe(c.release);
       // ... and where the fleet left it unset, exactly what Flux would have picked without it.
-      if (c.label.startsWith('Flux default') || c.label.includes('(Flux with')) expect(fluxReleaseOf({ ...hr, spec: { ...hr.spec, releaseName: undefined } })).toBe(c.release);
+      // Past 52 characters Flux's own pick (53) could not run, which is why releaseName is always written.
+      const fluxOwn = c.release === runnableShorten(LONG) ? fluxShorten(LONG) : c.release;
+      if (c.label.startsWith('Flux default') || c.label.includes('(Flux with')) expect(fluxReleaseOf({ ...hr, spec: { ...hr.spec, releaseName: undefined } })).toBe(fluxOwn);
       if (hr.metadata.namespace !== c.namespace) expect(hr.spec).toMatchObject({ targetNamespace: c.namespace, storageNamespace: c.namespace });
       else expect([hr.spec.targetNamespace, hr.spec.storageNamespace]).toEqual([undefined, undefined]);
     }
@@ -654,7 +662,9 @@ describe('ClusterExternalSecret fan-out', () => {
     expect(selected.sort()).toEqual(['team-a', 'team-c', 'tenants']);
     expect(ces!.spec.namespaceSelector).toBeUndefined();
     expect(ces!.spec.externalSecretSpec.target.name).toBe('platform-key');
-    expect(ces!.spec.externalSecretSpec.data).toEqual([{ secretKey: 'accessKey', remoteRef: { key: 'platform/vcluster-platform' } }]);
+    expect(ces!.spec.externalSecretSpec.data).toEqual([
+      { secretKey: 'accessKey', remoteRef: { key: 'platform/vcluster-platform', conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None' } },
+    ]);
     expect(wave(ces!)).toBe('-1');
 
     // AND the plain key is an ExternalSecret in its namespace; the fanned-out one has none

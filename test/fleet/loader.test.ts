@@ -136,7 +136,7 @@ describe('loadFleet: valid fleets', () => {
     const full = 'data-platform-analytics-warehouse-analytics-warehouse-ingest';
     expect(full.length).toBeGreaterThan(53);
     expect(long.effectiveRelease).toBe(fluxDefaultReleaseName('analytics-warehouse-ingest', 'data-platform-analytics-warehouse'));
-    expect(long.effectiveRelease).toMatch(/^data-platform-analytics-warehouse-analyt-[0-9a-f]{12}$/);
+    expect(long.effectiveRelease).toMatch(/^data-platform-analytics-warehouse-analyt-[0-9a-f]{11}$/);
 
     // keys: platform settings inherited or overridden, CA file read
     const ca = fs.readFileSync(path.join(VALID, 'platform-ca.pem'), 'utf8');

@@ -60,6 +60,16 @@ function fluxRelease(name: string, targetNamespace: string | undefined): string 
   return `${full.slice(0, 40)}-${createHash('sha256').update(full, 'utf8').digest('hex').slice(0, 12)}`;
 }
 
+/**
+ * The release the loader writes for a Flux vCluster without `release:`: Flux's default name when
+ * it is at most 52 characters (what a vCluster can run under), else 40 characters, '-', 11 hex.
+ */
+function runnableFluxRelease(name: string, targetNamespace: string | undefined): string {
+  const full = targetNamespace !== undefined ? `${targetNamespace}-${name}` : name;
+  if (full.length <= 52) return full;
+  return `${full.slice(0, 40)}-${createHash('sha256').update(full, 'utf8').digest('hex').slice(0, 11)}`;
+}
+
 /** FACTS §3: first 63 characters, then ONE trailing '-' removed. */
 function chartTrunc(name: string): string {
   const cut = name.slice(0, 63);
@@ -267,7 +277,7 @@ function effectiveRelease(vc: { name: string; namespace: string; release?: strin
   if (vc.release !== undefined) return vc.release;
   if (vc.delivery === 'flux') {
     const helmReleaseNamespace = fluxNamespace ?? vc.namespace;
-    return fluxRelease(vc.name, helmReleaseNamespace !== vc.namespace ? vc.namespace : undefined);
+    return runnableFluxRelease(vc.name, helmReleaseNamespace !== vc.namespace ? vc.namespace : undefined);
   }
   return vc.name;
 }
@@ -317,9 +327,10 @@ function generate(d: FleetDraft): Generated {
       effectiveRelease: '',
     };
     vc.effectiveRelease = effectiveRelease(vc, fluxNamespace);
-    if (vc.effectiveRelease.length > 53) {
-      // Documented rule: Argo CD / none use the name as release, and Helm allows 53 characters.
-      vc.release = vc.name.slice(0, 53).replace(/-+$/, '');
+    if (vc.effectiveRelease.length > 52 || !/^[a-z]/.test(vc.effectiveRelease)) {
+      // Documented rule: Argo CD / none use the name as release, and a vCluster release is at most
+      // 52 characters (pods' controller-revision-hash label) and starts with a letter (its Service).
+      vc.release = `r${vc.name}`.slice(0, 52).replace(/-+$/, '');
       vc.effectiveRelease = vc.release;
     }
     // Documented rules: one Application / HelmRelease per name, one vCluster per namespace + release.
