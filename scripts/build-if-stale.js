@@ -18,7 +18,7 @@ const SOURCE_DIRS = ['src', 'charts', 'bench', 'test', 'schema'];
 const SOURCE_FILES = ['tsconfig.json', 'package.json'];
 const STAMP = path.join(REPO, 'lib', '.tsbuildinfo');
 /** Outputs every build has; when one is gone, tsc's incremental state would not bring it back. */
-const OUTPUTS = ['lib/src/index.js', 'lib/charts/main.js'];
+const OUTPUTS = ['lib/src/index.js', 'lib/charts/main.js', 'lib/src/cli/main.js'];
 
 function newestMtime(dir, newest) {
   let entries;
@@ -55,6 +55,8 @@ function staleReason(repo = REPO) {
  * emits JavaScript on type errors, which are reported but do not stop a synth).
  */
 function buildIfStale(options = {}) {
+  // --clean (npm pack): a fresh lib/, so no output of a deleted source is packed.
+  if (options.clean) fs.rmSync(path.join(REPO, 'lib'), { recursive: true, force: true });
   const reason = staleReason();
   if (reason === undefined) return { built: false, status: 0, output: '' };
   let tsc;
@@ -76,7 +78,7 @@ function buildIfStale(options = {}) {
 module.exports = { buildIfStale, staleReason };
 
 if (require.main === module) {
-  const r = buildIfStale({ inherit: true });
+  const r = buildIfStale({ inherit: true, clean: process.argv.includes('--clean') });
   if (!r.built && r.status !== 0) process.stderr.write(r.output);
   process.exitCode = r.status;
 }
