@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { main, MainIo } from '../../src/cli/main';
 import { GITIGNORE_ENTRIES, INIT_FILES } from '../../src/cli/init';
+import { ExitCode, guarded } from '../../src/cli/io';
 
 let tmp: string;
 beforeAll(() => {
@@ -104,6 +105,24 @@ describe('the dispatcher', () => {
       'plan: --out: needs a value (DIR)',
       'plan: run with --help for usage',
     ]);
+  });
+});
+
+describe("failures that are not the input's fault", () => {
+  function guardedRun(env: NodeJS.ProcessEnv): Result {
+    let stdout = '';
+    let stderr = '';
+    const code = guarded('check', { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, cwd: tmp }, () => {
+      throw new TypeError('cannot read properties of undefined\n    more detail');
+    });
+    return { code, stdout, stderr };
+  }
+
+  test('fails with exit 70 and one line, the stack only with VCLUSTER_PLATFORM_DEBUG', () => {
+    expect(guardedRun({})).toEqual({ code: ExitCode.INTERNAL, stdout: '', stderr: 'check: internal error: cannot read properties of undefined\n' });
+    const debug = guardedRun({ VCLUSTER_PLATFORM_DEBUG: '1' });
+    expect(debug.code).toBe(70);
+    expect(debug.stderr).toMatch(/^check: internal error: cannot read properties of undefined\nTypeError: [\s\S]*\n\s+at /);
   });
 });
 
