@@ -12,6 +12,7 @@
  * - BENCH_KUBECTL_SAMPLE  vClusters of the 1,000 fleet to run the kubectl method for (default 50; 0 skips)
  * - BENCH_OUT      working folder (default bench/out, ignored by git)
  * - BENCH_KEEP=1   keep the run folders afterwards
+ * - BENCH_EVERYDAY_RUNS  timed runs of the everyday synth (bench/everyday.ts; default 11; 0 skips)
  *
  * Every timed run writes into a folder that did not exist before, and the folders are deleted
  * only at the end. Deleting tens of thousands of files right before a run would make the run
@@ -27,6 +28,7 @@ import * as path from 'path';
 import { loadFleet } from '../src/fleet/loader';
 import { generateFleetYaml } from './fleet-generator';
 import { listFiles, writeFloorDump } from './floor-dump';
+import { EverydayResult, measureEveryday, renderEveryday } from './everyday';
 import { kubectlVersion, manualCommands, ManualTiming, timeManualMethod } from './kubectl-method';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -63,6 +65,7 @@ interface Config {
   readonly kubectlSample: number;
   readonly out: string;
   readonly keep: boolean;
+  readonly everydayRuns: number;
 }
 
 function positiveInts(text: string, name: string, allowZero = false): number[] {
@@ -89,6 +92,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     kubectlSample: positiveInts(env.BENCH_KUBECTL_SAMPLE ?? '50', 'BENCH_KUBECTL_SAMPLE', true)[0]!,
     out: path.resolve(ROOT, env.BENCH_OUT ?? path.join('bench', 'out')),
     keep: env.BENCH_KEEP === '1',
+    everydayRuns: positiveInts(env.BENCH_EVERYDAY_RUNS ?? '11', 'BENCH_EVERYDAY_RUNS', true)[0]!,
   };
 }
 
@@ -222,7 +226,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const report = renderReport(config, results, phases, manual, manualNote);
+  let everyday: EverydayResult | undefined;
+  if (config.everydayRuns > 0) {
+    log(`everyday synth: ${config.everydayRuns} runs ...`);
+    everyday = measureEveryday(ROOT, path.join(runsDir, 'everyday'), config.everydayRuns);
+  }
+
+  const report = renderReport(config, results, phases, manual, manualNote) + (everyday ? `${renderEveryday(everyday).join('\n')}\n` : '');
   process.stdout.write(`\n${report}`);
   fs.writeFileSync(path.join(config.out, 'results.md'), report);
   log(`\nwritten to ${path.relative(ROOT, path.join(config.out, 'results.md'))}`);

@@ -515,7 +515,7 @@ describe('cdk8s synth', () => {
   test('`cdk8s synth` through cdk8s.yaml writes the committed dist/ byte for byte', () => {
     // GIVEN a copy of the app (the app writes ./dist relative to its working directory)
     const work = fs.mkdtempSync(path.join(tmpRoot, 'cdk8s-cli-'));
-    for (const entry of ['package.json', 'cdk8s.yaml', 'tsconfig.json', 'vclusters.yaml', 'schema', 'src', 'charts', 'examples']) {
+    for (const entry of ['package.json', 'cdk8s.yaml', 'tsconfig.json', 'vclusters.yaml', 'schema', 'scripts', 'src', 'charts', 'examples']) {
       fs.cpSync(path.join(REPO, entry), path.join(work, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(work, 'node_modules'), 'dir');
