@@ -152,7 +152,10 @@ export function main(argv: readonly string[], io: ImportIo): number {
   const linked = link(collected, notes);
   const outFile = options.out !== undefined ? path.resolve(io.cwd, options.out) : undefined;
   const draft = buildFleet(linked, collected.kustomizations, { host: options.host, writeCaFiles: outFile !== undefined }, notes);
-  for (const n of notes) io.stderr(`${noteLine(n)}\n`);
+  // In input order (file as named, then line); lines about no single object last.
+  const order = new Map(read.objects.map((o, i) => [o, i]));
+  const rank = (n: Note): number => (n.at ? (order.get(n.at) ?? Number.MAX_SAFE_INTEGER - 1) : Number.MAX_SAFE_INTEGER);
+  for (const n of [...notes].sort((a, b) => rank(a) - rank(b))) io.stderr(`${noteLine(n)}\n`);
   for (const info of draft.infos) io.stderr(`note: ${escapeUnsafe(info)}\n`);
   if (linked.vclusters.length === 0 && linked.keys.length === 0) {
     io.stderr(`error: nothing to import: no access key and no vCluster found in ${read.objects.length} object${read.objects.length === 1 ? '' : 's'}\n`);

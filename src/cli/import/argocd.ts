@@ -71,6 +71,9 @@ function mapApplication(at: SourceObject, app: AppShape, lookup: ValuesLookup, n
   const spec = app.spec;
   const sources = (Array.isArray(spec.sources) ? spec.sources : spec.source !== undefined ? [spec.source] : []).map(record);
   const chart = chartSource(sources);
+  // An Application that deploys folders of manifests (app of apps, the tree's own grouping
+  // Applications) is plumbing: the objects it deploys are imported from the folder itself.
+  if (!chart && sources.length > 0 && sources.every((s) => s.chart === undefined && (s.path !== undefined || s.ref !== undefined))) return undefined;
   if (!chart) return fail('not a vCluster Application (no source with chart vcluster from https://charts.loft.sh)');
   const version = str(chart.targetRevision);
   if (!version || !isExactChartVersion(version)) return fail(`chart version ${JSON.stringify(chart.targetRevision)} is not an exact version such as 0.36.1`);

@@ -96,6 +96,12 @@ function unusedValues(lookup: ValuesLookup, c: Collected, options: CollectOption
   }
 }
 
+/** Whether an Application is owned by an ApplicationSet that is in the input too. */
+function generatedBy(o: SourceObject, applicationSets: ReadonlySet<string>): boolean {
+  const owners = Array.isArray(record(o.obj.metadata).ownerReferences) ? (record(o.obj.metadata).ownerReferences as unknown[]).map(record) : [];
+  return owners.some((r) => r.kind === 'ApplicationSet' && applicationSets.has(`${nameOf(o).namespace}/${String(r.name)}`));
+}
+
 /** Sorts every object into keys, vClusters, RBAC and plumbing; lists what it cannot map. */
 export function collect(objects: readonly SourceObject[], options: CollectOptions = {}): Collected {
   const c: Collected = { keys: [], vclusters: [], rbac: [], kustomizations: [], notes: [] };
@@ -117,8 +123,11 @@ export function collect(objects: readonly SourceObject[], options: CollectOption
     else c.notes.push({ at: o, why: `kind ${String(o.obj.kind)} (${String(o.obj.apiVersion)}) is not mapped` });
   }
   // Applications and HelmReleases read values documents and ConfigMaps, wherever they came in the input.
+  const applicationSets = new Set(deferred.filter((o) => o.obj.kind === 'ApplicationSet').map((o) => `${nameOf(o).namespace}/${nameOf(o).name}`));
   for (const o of deferred) {
     const kind = o.obj.kind;
+    // From a live cluster an ApplicationSet's generated Applications come along; the ApplicationSet says it all.
+    if (kind === 'Application' && generatedBy(o, applicationSets)) continue;
     const drafts =
       kind === 'Application' ? fromApplication(o, lookup, c.notes) : kind === 'ApplicationSet' ? fromApplicationSet(o, lookup, c.notes) : fromHelmRelease(o, lookup, c.notes);
     c.vclusters.push(...drafts);

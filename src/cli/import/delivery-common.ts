@@ -1,7 +1,7 @@
 import { SourceObject } from './read';
 import { ValuesLookup } from './model';
 
-/** The vCluster chart repository (FACTS §5), with or without a trailing slash. */
+/** The vCluster chart repository https://charts.loft.sh (loft-sh/vcluster README, "helm repo add loft"), with or without a trailing slash. */
 export function isVClusterRepository(url: unknown): boolean {
   return typeof url === 'string' && /^https:\/\/charts\.loft\.sh\/?$/.test(url);
 }

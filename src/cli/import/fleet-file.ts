@@ -108,7 +108,7 @@ function platformAndKeys(
     if (k.source.type !== 'existing') {
       const s = k.settings;
       if (s.host !== undefined && s.host !== host) entry.host = s.host;
-      // The Secret says `default` and `false` when the fleet leaves these out (FACTS §1).
+      // The Secret says `default` and `false` when the fleet leaves these out (vCluster pkg/platform/secret.go writes both always).
       if (s.project !== undefined && s.project !== 'default') entry.project = s.project;
       if (s.insecure === true) entry.insecure = true;
       if (s.instanceName !== undefined) entry.instanceName = s.instanceName;
@@ -147,7 +147,9 @@ function argocdSection(linked: Linked, infos: string[]): Record<string, unknown>
   const a = agree<ArgoCdSeen>(seen, infos, 'Argo CD');
   if (!a) return undefined;
   const out: Record<string, unknown> = { namespace: a.namespace, project: a.project, destinationServer: a.destinationServer };
-  if (a.applicationSet) out.applicationSet = true;
+  // The fleet's ApplicationSet reads values from the repository only (its elements carry strings).
+  if (a.applicationSet && a.valuesRepository) out.applicationSet = true;
+  else if (a.applicationSet) infos.push('an ApplicationSet without a values repository: the fleet writes one Application per vCluster instead (values inline)');
   if (a.valuesRepository) out.valuesRepository = { ...a.valuesRepository, ...(a.valuesRepository.path === undefined ? {} : { path: a.valuesRepository.path }) };
   out.syncPolicy = a.syncPolicy;
   if (a.prune) out.prune = true;

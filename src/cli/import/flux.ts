@@ -55,7 +55,7 @@ export function fromHelmRelease(at: SourceObject, lookup: ValuesLookup, notes: N
   if (source.kind !== undefined && source.kind !== 'HelmRepository') return fail(`chart source kind ${String(source.kind)} is not mapped (the fleet uses a HelmRepository)`);
   const targetNamespace = str(spec.targetNamespace);
   const vcNamespace = targetNamespace ?? namespace;
-  // helm-controller's default release name (FACTS §4), the same function the fleet uses.
+  // helm-controller's default release name (helm-controller api/v2 HelmRelease.GetReleaseName: '[TargetNamespace-]Name', shortened past 53), the same function the fleet uses.
   const release = str(spec.releaseName) ?? fluxDefaultReleaseName(name, targetNamespace);
   let failed = false;
   const read = helmReleaseValues(at, namespace, lookup, (why) => {

@@ -2,8 +2,8 @@ import { DEFAULT_SECRET_NAME_FOR_IMPORT } from './values';
 import { describe, groupOf, KeyDraft, KeySettings, nameOf, Note, record, str } from './model';
 import { SourceObject } from './read';
 
-// Sealed Secrets reads the scope from these annotations on the SealedSecret itself (FACTS §6;
-// bitnami-labs/sealed-secrets pkg/apis/sealedsecrets/v1alpha1/sealedsecret_expansion.go).
+// Sealed Secrets reads the scope from these annotations on the SealedSecret itself (bitnami-labs/sealed-secrets
+// pkg/apis/sealedsecrets/v1alpha1/sealedsecret_expansion.go, README "Scopes").
 const NAMESPACE_WIDE = 'sealedsecrets.bitnami.com/namespace-wide';
 const CLUSTER_WIDE = 'sealedsecrets.bitnami.com/cluster-wide';
 
@@ -14,7 +14,8 @@ function decodeData(value: unknown): string | undefined {
 }
 
 /**
- * The non-secret settings of an access-key Secret's keys (FACTS §1), read from plain strings
+ * The non-secret settings of an access-key Secret's keys (vCluster pkg/platform/secret.go:
+ * host, project, insecure, name, certificateAuthorityData), read from plain strings
  * (`stringData`, templates) or base64 (`data`). The access key is never read.
  */
 function settingsFrom(fields: Record<string, unknown>, encoded: boolean): KeySettings {
@@ -170,7 +171,7 @@ export function dedupeKeys(keys: readonly KeyDraft[]): KeyDraft[] {
   );
 }
 
-/** The Secret a vCluster's values point at: `apiKey.secretName` in `apiKey.namespace`, with the chart's defaults (FACTS §1–2). */
+/** The Secret a vCluster's values point at: `apiKey.secretName` in `apiKey.namespace`, with the chart's defaults (chart values.schema.json: secretName `vcluster-platform-api-key`, namespace the release's). */
 export function secretRef(secretName: string | undefined, secretNamespace: string | undefined, vclusterNamespace: string): { namespace: string; secretName: string } {
   return { namespace: secretNamespace ?? vclusterNamespace, secretName: secretName ?? DEFAULT_SECRET_NAME_FOR_IMPORT };
 }

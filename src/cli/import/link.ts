@@ -31,7 +31,8 @@ function findKey(keys: readonly KeyDraft[], ref: { namespace: string; secretName
 /**
  * Which RBAC mode reproduces what the vCluster has: `createRBAC: false` means someone else
  * (we, in `static` mode) creates the Role and RoleBinding; true or unset means the chart renders
- * them itself, only when the Secret sits in another namespace (FACTS §3).
+ * them itself, only when the Secret sits in another namespace (the chart's rule as the
+ * project's verified facts record it, ../shared/FACTS.md §3).
  */
 function rbacMode(vc: VClusterDraft, key: KeyDraft, c: Collected, infos: string[]): 'static' | 'chart' {
   const mode = vc.values.createRBAC === false ? 'static' : 'chart';
@@ -58,7 +59,7 @@ function checkLayout(vc: VClusterDraft, infos: string[]): void {
   const expected = version ? valuesLayoutFor(version) : undefined;
   const written = vc.values.layout === 'external' ? ValuesLayout.EXTERNAL_PLATFORM : vc.values.layout === 'platform' ? ValuesLayout.PLATFORM : undefined;
   if (expected !== undefined && written !== undefined && written !== expected) {
-    infos.push(`${vc.origin}: values use ${written}.apiKey, which chart ${vc.chartVersion} rejects; the fleet writes ${expected}.apiKey (FACTS §2)`);
+    infos.push(`${vc.origin}: values use ${written}.apiKey, which chart ${vc.chartVersion} rejects; the fleet writes ${expected}.apiKey`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { SourceObject } from './read';
 
-/** Non-secret connection settings a key's Secret carries besides the access key (FACTS §1). */
+/** Non-secret connection settings a key's Secret carries besides the access key (vCluster pkg/platform/secret.go). */
 export interface KeySettings {
   readonly host?: string;
   readonly project?: string;

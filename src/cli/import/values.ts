@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { ROTATION_ANNOTATION } from '../../constructs/vcluster-platform-connection';
 import { record, str, ValuesReading } from './model';
 
-/** The Secret name vCluster looks for when `apiKey.secretName` is unset (FACTS §1). */
+/** The Secret name vCluster looks for when `apiKey.secretName` is unset (chart values.schema.json default). */
 export const DEFAULT_SECRET_NAME_FOR_IMPORT = 'vcluster-platform-api-key';
 
 /** Leaf paths of a values tree, `a.b.c`, for the "would be lost" report. */
@@ -32,7 +32,7 @@ function take(tree: Record<string, unknown>, keys: readonly string[]): unknown {
 }
 
 /**
- * Reads the values the fleet file expresses: the apiKey block in either layout (FACTS §2:
+ * Reads the values the fleet file expresses: the apiKey block in either layout (chart values.schema.json:
  * `external.platform.apiKey` up to chart 0.31, `platform.apiKey` from 0.32), the platform
  * project, the control-plane service account (chart `controlPlane.advanced.serviceAccount.name`)
  * and the rotation annotation this tool writes. Everything else is listed in `extras`.
