@@ -130,6 +130,23 @@ describe('hand-made objects', () => {
         expect(stderr).toContain('values use platform.apiKey, which chart 0.28.0 rejects; the fleet writes external.platform.apiKey');
       },
     },
+    {
+      name: 'a multi-source Application reading its vcluster.yaml from the team repository',
+      files: ['kubectl-secret.yaml', 'multi-source'],
+      check: (f: any, fleet: Fleet, stderr: string) => {
+        expect(f.argocd.valuesRepository).toEqual({ repoURL: 'https://github.com/acme/team-e.git', targetRevision: 'main' });
+        const vc = fleet.vclusters[0]!;
+        expect([vc.name, vc.chartVersion, vc.rbac, vc.serviceAccountName, fleet.argocd.project, fleet.argocd.syncPolicy]).toEqual([
+          'team-e',
+          '0.32.0',
+          'chart',
+          'team-e-cp',
+          'tenants',
+          'manual',
+        ]);
+        expect(stderr).toContain('values file vclusters/values/team-e.yaml moves: the fleet reads <argocd.valuesRepository.path>/vclusters/team-e/team-e/vcluster.yaml');
+      },
+    },
   ];
   test.each(cases)('$name', ({ files, check }) => {
     const r = runImport(files.map((f) => `${FIXTURES}/${f}`));

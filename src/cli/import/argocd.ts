@@ -31,10 +31,11 @@ function applicationValues(
   vcNamespace: string,
   release: string,
   fail: (why: string) => void,
-): { values: unknown; repository?: ArgoCdSeen['valuesRepository'] } | undefined {
+): { values: unknown; repository?: ArgoCdSeen['valuesRepository']; infos: string[] } | undefined {
   const helm = record(chart.helm);
   let values: unknown = {};
   let repository: ArgoCdSeen['valuesRepository'];
+  const infos: string[] = [];
   const files = Array.isArray(helm.valueFiles) ? helm.valueFiles : [];
   for (const file of files) {
     const m = typeof file === 'string' ? /^\$([^/]+)\/(.+)$/.exec(file) : null;
@@ -46,9 +47,11 @@ function applicationValues(
     values = mergeValues(values, doc.obj);
     const expected = valuesPath(vcNamespace, release);
     const repoPath = m[2] === expected ? '.' : m[2]!.endsWith(`/${expected}`) ? m[2]!.slice(0, -expected.length - 1) : undefined;
-    if (repoPath === undefined) return void fail(`values file ${m[2]} is not at <path>/${expected}, where the fleet writes it`);
+    // A hand-made layout: the fleet's Applications will read the synthesized tree instead, from the default path.
+    if (repoPath === undefined)
+      infos.push(`values file ${m[2]} moves: the fleet reads <argocd.valuesRepository.path>/${expected} from ${String(ref.repoURL)}; commit the synthesized tree there`);
     if (repository && (repository.repoURL !== ref.repoURL || repository.path !== repoPath)) return void fail('several values repositories in one Application');
-    repository = { repoURL: str(ref.repoURL)!, targetRevision: str(ref.targetRevision) ?? 'HEAD', path: repoPath };
+    repository = { repoURL: str(ref.repoURL)!, targetRevision: str(ref.targetRevision) ?? 'HEAD', ...(repoPath !== undefined ? { path: repoPath } : {}) };
   }
   if (typeof helm.values === 'string') {
     const { values: parsed, error } = parseValuesText(helm.values);
@@ -61,7 +64,7 @@ function applicationValues(
   for (const field of ['parameters', 'fileParameters']) {
     if (Array.isArray(helm[field]) && (helm[field] as unknown[]).length > 0) return void fail(`helm.${field} are not mapped (the fleet file has no place for them)`);
   }
-  return { values, repository };
+  return { values, repository, infos };
 }
 
 /** Maps one Application (or one rendered ApplicationSet element) to a vCluster. */
@@ -97,6 +100,7 @@ function mapApplication(at: SourceObject, app: AppShape, lookup: ValuesLookup, n
     values,
     at,
     origin: subject ?? describe(at),
+    infos: read.infos,
     argocd: {
       namespace: app.namespace,
       project: str(spec.project) ?? 'default',

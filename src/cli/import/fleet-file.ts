@@ -111,7 +111,10 @@ function platformAndKeys(
       // The Secret says `default` and `false` when the fleet leaves these out (vCluster pkg/platform/secret.go writes both always).
       if (s.project !== undefined && s.project !== 'default') entry.project = s.project;
       if (s.insecure === true) entry.insecure = true;
-      if (s.instanceName !== undefined) entry.instanceName = s.instanceName;
+      // A pinned key serves exactly one vCluster (the loader refuses more).
+      if (s.instanceName !== undefined && (users.get(k) ?? 0) <= 1) entry.instanceName = s.instanceName;
+      else if (s.instanceName !== undefined)
+        notes.push({ subject: k.origin, why: `name ${s.instanceName} (instanceName) left out: ${users.get(k)} vClusters use this key and a pinned key serves one` });
       if (s.certificateAuthorityData !== undefined && s.certificateAuthorityData !== sharedCa) {
         if (options.writeCaFiles) {
           caFiles.set(`${id}-ca.pem`, s.certificateAuthorityData);

@@ -87,6 +87,7 @@ export function link(c: Collected, notes: Note[]): Linked {
       infos.push(`${vc.origin}: key Secret ${ref.namespace}/${ref.secretName} is not in the input; imported as an existing key`);
     }
     checkLayout(vc, infos);
+    for (const info of vc.infos ?? []) infos.push(`${vc.origin}: ${info}`);
     vclusters.push({ vc, key, rbac: rbacMode(vc, key, c, infos) });
     const byToken = rotations.get(key) ?? new Map<string | undefined, string[]>();
     byToken.set(vc.values.rotation, [...(byToken.get(vc.values.rotation) ?? []), vc.origin]);

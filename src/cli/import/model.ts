@@ -63,6 +63,8 @@ export interface VClusterDraft {
   readonly at?: SourceObject;
   /** How messages name it. */
   readonly origin: string;
+  /** What the fleet will do differently from the input, for the report. */
+  readonly infos?: readonly string[];
   /** Argo CD settings this vCluster's Application shows (fleet-wide in the fleet file). */
   readonly argocd?: ArgoCdSeen;
   /** Flux settings this vCluster's HelmRelease shows (fleet-wide in the fleet file). */
