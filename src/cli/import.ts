@@ -133,6 +133,18 @@ function writeFiles(files: Map<string, string>, force: boolean, io: ImportIo): n
  * code (0 written, 1 invalid input or nothing to import, 2 usage). Never prints an access key.
  */
 export function main(argv: readonly string[], io: ImportIo): number {
+  try {
+    return importFleet(argv, io);
+  } catch (err) {
+    // Unexpected failures: one line, no stack (set VCLUSTER_PLATFORM_DEBUG=1 for it), as synth does.
+    const e = err as Error;
+    io.stderr(`error: ${escapeUnsafe(e && e.message ? e.message : String(err))}\n`);
+    if (process.env.VCLUSTER_PLATFORM_DEBUG) io.stderr(`${e && e.stack}\n`);
+    return 70;
+  }
+}
+
+function importFleet(argv: readonly string[], io: ImportIo): number {
   const { options, problems } = parseArgs(argv);
   if (options.help) {
     io.stdout(USAGE);

@@ -170,6 +170,15 @@ describe('hand-made objects', () => {
     expectNoKeyMaterial(fromStdin.stdout, fromStdin.stderr, folder.stdout, folder.stderr);
   });
 
+  test('the same objects twice import once, with a line for the copy', () => {
+    const r = runImport([`${FIXTURES}/flux-by-hand.yaml`, `${FIXTURES}/flux-by-hand.yaml`]);
+    expect(r.code).toBe(0);
+    expect(loadText(r.stdout).vclusters).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /flux-by-hand\.yaml:\d+: HelmRelease flux-system\/analytics: not mapped: the same vCluster as test\/fixtures\/import\/flux-by-hand\.yaml:\d+; imported once/,
+    );
+  });
+
   test('--out writes the fleet, refuses to overwrite without --force, and --force overwrites', () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'out-'));
     const out = path.join(dir, 'vclusters.yaml');
@@ -244,6 +253,9 @@ describe('refusals', () => {
     );
     const r = runImport(['es.yaml', '--host', 'platform.example.com'], undefined, dir);
     expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      'note: ExternalSecret team-a/vcluster-platform-api-key: no host in the Secret it yields; the fleet writes platform.host platform.example.com into it',
+    );
     expect(loadText(r.stdout, dir).platform.host).toBe('platform.example.com');
   });
 });

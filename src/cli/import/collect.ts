@@ -130,7 +130,12 @@ export function collect(objects: readonly SourceObject[], options: CollectOption
     if (kind === 'Application' && generatedBy(o, applicationSets)) continue;
     const drafts =
       kind === 'Application' ? fromApplication(o, lookup, c.notes) : kind === 'ApplicationSet' ? fromApplicationSet(o, lookup, c.notes) : fromHelmRelease(o, lookup, c.notes);
-    c.vclusters.push(...drafts);
+    for (const d of drafts) {
+      // The same object twice (a tree and its copy, a file named twice) is one vCluster.
+      const first = c.vclusters.find((v) => v.origin === d.origin && v.namespace === d.namespace && v.release === d.release);
+      if (first) c.notes.push({ at: o, why: `the same vCluster as ${first.at ? `${first.at.file}:${first.at.line}` : first.origin}; imported once` });
+      else c.vclusters.push(d);
+    }
   }
   for (const cm of lookup.configMaps.values()) if (!cm.used) c.notes.push({ at: cm.at, why: 'not a values ConfigMap of an imported HelmRelease' });
   unusedValues(lookup, c, options);

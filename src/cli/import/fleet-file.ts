@@ -78,6 +78,7 @@ function platformAndKeys(
   linked: Linked,
   options: FleetFileOptions,
   notes: Note[],
+  infos: string[],
 ): { platform: Record<string, unknown>; apiKeys: Record<string, unknown>; ids: Map<KeyDraft, string>; caFiles: Map<string, string> } {
   const users = new Map<KeyDraft, number>();
   for (const l of linked.vclusters) users.set(l.key, (users.get(l.key) ?? 0) + 1);
@@ -107,6 +108,7 @@ function platformAndKeys(
     if (k.secretName !== DEFAULT_SECRET_NAME) entry.secretName = k.secretName;
     if (k.source.type !== 'existing') {
       const s = k.settings;
+      if (s.host === undefined) infos.push(`${k.origin}: no host in the Secret it yields; the fleet writes platform.host ${host ?? ''} into it`);
       if (s.host !== undefined && s.host !== host) entry.host = s.host;
       // The Secret says `default` and `false` when the fleet leaves these out (vCluster pkg/platform/secret.go writes both always).
       if (s.project !== undefined && s.project !== 'default') entry.project = s.project;
@@ -198,8 +200,14 @@ function fluxSection(linked: Linked, kustomizations: readonly KustomizationSeen[
   const kind = mostCommon(ks.map((k) => k.sourceKind ?? 'GitRepository'));
   const name = mostCommon(ks.map((k) => k.sourceName!));
   out.sourceRef = { kind: kind ?? 'GitRepository', name: name ?? 'flux-system', namespace: f.sourceNamespace };
-  const p = commonPath(ks.map((k) => k.path).filter((x): x is string => x !== undefined));
-  if (p !== undefined) out.path = p;
+  // Kustomizations of a synthesized tree sit side by side (host/, flux/): their common folder is the
+  // tree. One Kustomization alone (flux bootstrap's) says nothing about where the tree will be.
+  const paths = ks.map((k) => k.path).filter((x): x is string => x !== undefined);
+  const p = paths.length >= 2 ? commonPath(paths) : undefined;
+  if (p !== undefined) {
+    out.path = p;
+    infos.push(`flux.path ${p} is the common folder of the Flux Kustomizations' paths; make it where the synthesized tree is committed`);
+  }
   return { section: out, namespace };
 }
 
@@ -222,7 +230,7 @@ function vclusterEntry(l: LinkedVCluster, keyId: string, fluxNamespace: string |
 /** Builds the fleet file's data from linked keys and vClusters. */
 export function buildFleet(linked: Linked, kustomizations: readonly KustomizationSeen[], options: FleetFileOptions, notes: Note[]): FleetDraft & { infos: string[] } {
   const infos = [...linked.infos];
-  const { platform, apiKeys, ids, caFiles } = platformAndKeys(linked, options, notes);
+  const { platform, apiKeys, ids, caFiles } = platformAndKeys(linked, options, notes, infos);
   const argocd = argocdSection(linked, infos);
   const flux = fluxSection(linked, kustomizations, infos);
   const vclusters = linked.vclusters.map((l) => vclusterEntry(l, ids.get(l.key)!, flux.namespace));
