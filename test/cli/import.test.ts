@@ -114,6 +114,8 @@ describe('hand-made objects', () => {
         expect(fleet.vclusters.map((v) => [v.name, v.namespace, v.rbac, v.delivery])).toEqual([['payments', 'payments', 'chart', 'flux']]);
         expect(stderr).toMatch(/kubectl-get-list\.yaml:36: Secret payments\/sh\.helm\.release\.v1\.payments\.v1: not mapped: not an access-key Secret/);
         expect(stderr).toMatch(/kubectl-get-list\.yaml:55: Deployment payments\/payments-api: not mapped: kind Deployment/);
+        // Other credentials with an accessKey are not platform keys.
+        expect(stderr).toMatch(/kubectl-get-list\.yaml:\d+: Secret payments\/backup-s3: not mapped: not an access-key Secret/);
       },
     },
     {

@@ -88,10 +88,9 @@ function platformAndKeys(
     return !k.fanOut || users.has(k);
   });
   const emitted = keys.filter((k) => k.source.type !== 'existing');
-  const host =
-    mostCommon(emitted.map((k) => k.settings.host).filter((h): h is string => h !== undefined)) ??
-    mostCommon(keys.map((k) => k.settings.host).filter((h): h is string => h !== undefined)) ??
-    options.host;
+  // The host of the keys the fleet emits, else of any key a vCluster uses, else of any key at all.
+  const hostOf = (list: readonly KeyDraft[]): string | undefined => mostCommon(list.map((k) => k.settings.host).filter((h): h is string => h !== undefined));
+  const host = hostOf(emitted) ?? hostOf(keys.filter((k) => users.has(k))) ?? hostOf(keys) ?? options.host;
   const platform: Record<string, unknown> = { host };
   const cas = emitted.map((k) => k.settings.certificateAuthorityData);
   const sharedCa = cas.length > 0 && cas.every((c) => c !== undefined && c === cas[0]) ? cas[0] : undefined;

@@ -35,15 +35,24 @@ function settingsFrom(fields: Record<string, unknown>, encoded: boolean): KeySet
   };
 }
 
+/** The keys vCluster's CLI writes into an access-key Secret (pkg/platform/secret.go); nothing else. */
+const ACCESS_KEY_SECRET_KEYS = new Set(['accessKey', 'host', 'project', 'insecure', 'certificateAuthorityData', 'name']);
+
 function fromSecret(o: SourceObject, notes: Note[]): KeyDraft | undefined {
   const { name, namespace } = nameOf(o);
   const data = record(o.obj.data);
   const stringData = record(o.obj.stringData);
-  // Only whether the key is there is looked at, never its value.
-  const hasKey = 'accessKey' in data || 'accessKey' in stringData;
+  const keys = [...Object.keys(data), ...Object.keys(stringData)];
+  const type = o.obj.type;
+  // Only whether the key is there is looked at, never its value; other credentials that happen to
+  // have an `accessKey` (object-store keys carry a secretKey beside it) are not platform keys.
+  if (!keys.includes('accessKey') || !keys.includes('host') || keys.some((k) => !ACCESS_KEY_SECRET_KEYS.has(k)) || (type !== undefined && type !== 'Opaque')) {
+    notes.push({ at: o, why: 'not an access-key Secret (type Opaque with accessKey and host, and only project, insecure, certificateAuthorityData, name besides)' });
+    return undefined;
+  }
   const settings = { ...settingsFrom(data, true), ...dropUndefined(settingsFrom(stringData, false)) };
-  if (!hasKey || settings.host === undefined) {
-    notes.push({ at: o, why: 'not an access-key Secret (needs both accessKey and host)' });
+  if (settings.host === undefined) {
+    notes.push({ at: o, why: 'its host is empty or not base64 text' });
     return undefined;
   }
   if (!name || !namespace) {
