@@ -181,6 +181,24 @@ describe('hand-made objects', () => {
     );
   });
 
+  test('a value file missing from the input, or fitting several inputs, leaves the Application out with the reason', () => {
+    const missing = runImport([`${FIXTURES}/kubectl-secret.yaml`, `${FIXTURES}/multi-source/application.yaml`]);
+    expect(missing.stderr).toMatch(
+      /application\.yaml:\d+: Application argocd\/team-e: not mapped: values file vclusters\/values\/team-e\.yaml is not in the input: import the folder that holds it too/,
+    );
+    const dir = fs.mkdtempSync(path.join(tmp, 'twice-'));
+    for (const copy of ['a', 'b']) {
+      fs.mkdirSync(path.join(dir, copy, 'values'), { recursive: true });
+      fs.copyFileSync(path.join(REPO, FIXTURES, 'multi-source/values/team-e.yaml'), path.join(dir, copy, 'values/team-e.yaml'));
+    }
+    fs.copyFileSync(path.join(REPO, FIXTURES, 'multi-source/application.yaml'), path.join(dir, 'application.yaml'));
+    fs.copyFileSync(path.join(REPO, FIXTURES, 'kubectl-secret.yaml'), path.join(dir, 'secret.yaml'));
+    const twice = runImport(['.'], undefined, dir);
+    expect(twice.code).toBe(0);
+    expect(twice.stderr).toContain('values file vclusters/values/team-e.yaml fits several inputs (a/values/team-e.yaml, b/values/team-e.yaml): import one tree at a time');
+    expect(fleetData(twice.stdout).vclusters).toEqual([]);
+  });
+
   test('--out writes the fleet, refuses to overwrite without --force, and --force overwrites', () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'out-'));
     const out = path.join(dir, 'vclusters.yaml');

@@ -42,9 +42,10 @@ function applicationValues(
     const ref = m ? sources.find((s) => s.ref === m[1]) : undefined;
     if (!m || !ref || !str(ref.repoURL))
       return void fail(`helm.valueFiles entry ${JSON.stringify(file)} is not a $<ref>/path of a ref source (files inside the chart are not mapped)`);
-    const doc = findValuesDocument(lookup, m[2]!);
-    if (!doc) return void fail(`values file ${m[2]} is not in the input: import the folder that holds it too`);
-    values = mergeValues(values, doc.obj);
+    const found = findValuesDocument(lookup, m[2]!);
+    if (found.ambiguous) return void fail(`values file ${m[2]} fits several inputs (${found.ambiguous.join(', ')}): import one tree at a time`);
+    if (!found.doc) return void fail(`values file ${m[2]} is not in the input: import the folder that holds it too`);
+    values = mergeValues(values, found.doc.obj);
     const expected = valuesPath(vcNamespace, release);
     const repoPath = m[2] === expected ? '.' : m[2]!.endsWith(`/${expected}`) ? m[2]!.slice(0, -expected.length - 1) : undefined;
     // A hand-made layout: the fleet's Applications will read the synthesized tree instead, from the default path.

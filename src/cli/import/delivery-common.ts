@@ -19,21 +19,19 @@ export function valueProblems(problems: readonly string[]): string {
 /**
  * The kind-less document (a vcluster.yaml) whose file path ends with `repoPath`, or with its
  * longest tail that names exactly one read file: the repository path and the folder the user
- * imported rarely start at the same place.
+ * imported rarely start at the same place. `ambiguous` lists the files when a tail fits several.
  */
-export function findValuesDocument(lookup: ValuesLookup, repoPath: string): SourceObject | undefined {
+export function findValuesDocument(lookup: ValuesLookup, repoPath: string): { doc?: SourceObject; ambiguous?: string[] } {
   const segments = repoPath.split('/').filter((s) => s !== '' && s !== '.');
   for (let start = 0; start < segments.length; start++) {
     const tail = segments.slice(start).join('/');
     const hits = lookup.documents.filter((d) => d.at.file === tail || d.at.file.endsWith(`/${tail}`));
     if (hits.length === 1) {
       hits[0]!.used = true;
-      return hits[0]!.at;
+      return { doc: hits[0]!.at };
     }
-    if (hits.length > 1) {
-      // Several files share this tail; a longer one already failed, so the match is ambiguous.
-      return undefined;
-    }
+    // Several files share this tail and no longer one fits: which one Argo CD reads is unknown.
+    if (hits.length > 1) return { ambiguous: hits.map((h) => h.at.file) };
   }
-  return undefined;
+  return {};
 }
