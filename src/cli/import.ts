@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Document, isPair, isScalar, Scalar, visit } from 'yaml';
-import { parseChartVersion } from '../constructs/chart-version';
+import { parseChartVersion, valuesLayoutFor } from '../constructs/chart-version';
 import { escapeUnsafe, formatProblem, showValue, ValidationError } from '../errors';
 import { parseFleet } from '../fleet/loader';
 import { collect } from './import/collect';
@@ -30,7 +30,8 @@ options:
   --out FILE             write the fleet to FILE (and CA files next to it) instead of stdout
   --force                overwrite FILE (and CA files) when they exist
   --host HOST            platform host, when no access-key Secret in the input shows it
-  --chart-version X      chart version of values files that nothing installs (imported with delivery none)
+  --chart-version X      chart version of values files that nothing installs (imported with delivery none);
+                         repeat it for both values layouts (e.g. 0.31.3 and 0.36.1): each file takes the one it fits
   -h, --help             show this help
 
 exit codes: 0 fleet written, 1 invalid input or nothing to import, 2 usage error
@@ -41,17 +42,17 @@ interface Options {
   out?: string;
   force: boolean;
   host?: string;
-  chartVersion?: string;
+  chartVersions: string[];
   help: boolean;
 }
 
 function parseArgs(argv: readonly string[]): { options: Options; problems: string[] } {
-  const options: Options = { inputs: [], force: false, help: false };
+  const options: Options = { inputs: [], force: false, help: false, chartVersions: [] };
   const problems: string[] = [];
   const valued: Record<string, (v: string) => void> = {
     '--out': (v) => (options.out = v),
     '--host': (v) => (options.host = v),
-    '--chart-version': (v) => (options.chartVersion = v),
+    '--chart-version': (v) => void options.chartVersions.push(v),
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -72,8 +73,9 @@ function parseArgs(argv: readonly string[]): { options: Options; problems: strin
     }
   }
   if (!options.help && options.inputs.length === 0) problems.push('no input given (files, folders, or - for stdin)');
-  if (options.chartVersion !== undefined && !parseChartVersion(options.chartVersion)) {
-    problems.push(`--chart-version: not a chart version; got ${showValue(options.chartVersion)} (allowed: e.g. 0.36.1)`);
+  for (const v of options.chartVersions) {
+    const parsed = parseChartVersion(v);
+    if (!parsed || !valuesLayoutFor(parsed)) problems.push(`--chart-version: not a vCluster chart version of 0.21.0 or later; got ${showValue(v)} (allowed: e.g. 0.36.1)`);
   }
   return { options, problems };
 }
@@ -159,7 +161,7 @@ function importFleet(argv: readonly string[], io: ImportIo): number {
     io.stderr(`error: ${new ValidationError('cannot import', read.problems).message}\n`);
     return 1;
   }
-  const collected = collect(read.objects, { chartVersion: options.chartVersion });
+  const collected = collect(read.objects, { chartVersions: options.chartVersions });
   const notes = [...collected.notes];
   const linked = link(collected, notes);
   const outFile = options.out !== undefined ? path.resolve(io.cwd, options.out) : undefined;

@@ -8,7 +8,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { generateFleetYaml } from '../../bench/fleet-generator';
 import { main } from '../../src/cli/import';
+import { parseChartVersion, ValuesLayout, valuesLayoutFor } from '../../src/constructs/chart-version';
 import { run as synth } from '../../src/cli/synth';
 import { loadFleet, parseFleet } from '../../src/fleet/loader';
 import { synthesizeFleet } from '../../src/fleet/synthesize';
@@ -235,7 +237,13 @@ describe('refusals', () => {
     },
     { name: 'fails without an input', argv: [], files: {}, code: 2, stderr: /no input given/ },
     { name: 'fails on an unknown option', argv: ['--fleet', 'x'], files: {}, code: 2, stderr: /unknown option "--fleet"/ },
-    { name: 'fails on a bad --chart-version', argv: ['x.yaml', '--chart-version', 'latest'], files: {}, code: 2, stderr: /--chart-version: not a chart version; got "latest"/ },
+    {
+      name: 'fails on a bad --chart-version',
+      argv: ['x.yaml', '--chart-version', 'latest'],
+      files: {},
+      code: 2,
+      stderr: /--chart-version: not a vCluster chart version of 0.21.0 or later; got "latest"/,
+    },
     { name: 'fails on a missing input file', argv: ['missing.yaml'], files: {}, code: 1, stderr: /missing\.yaml: \(file\): cannot read it \(ENOENT\)/ },
     {
       name: 'fails when no object shows the platform host',
@@ -337,18 +345,35 @@ function variantFleet(): string {
   return file;
 }
 
+/** A generated fleet (bench/fleet-generator.ts): many keys of every source, both eras, all deliveries. */
+function generatedFleet(): string {
+  const file = path.join(fs.mkdtempSync(path.join(tmp, 'generated-')), 'fleet.yaml');
+  fs.writeFileSync(file, generateFleetYaml(REPO, { vclusters: 60, dedicatedEvery: 10, perSharedKey: 20 }));
+  return file;
+}
+
+function isOldLayout(version: string): boolean {
+  return valuesLayoutFor(parseChartVersion(version)!) === ValuesLayout.EXTERNAL_PLATFORM;
+}
+
 describe('round trip', () => {
-  const fleets = [...exampleFleets().map((f) => ({ name: f, file: path.join(REPO, f) })), { name: 'full.yaml with applicationSet and inline Flux values', file: '' }];
-  test.each(fleets)('synth → import → synth: $name', ({ file }) => {
-    const source = file || variantFleet();
+  const fleets = [
+    ...exampleFleets().map((f) => ({ name: f, make: () => path.join(REPO, f) })),
+    { name: 'full.yaml with applicationSet and inline Flux values', make: variantFleet },
+    { name: 'a generated fleet of 60 vClusters', make: generatedFleet },
+  ];
+  test.each(fleets)('synth → import → synth: $name', ({ make }) => {
+    const source = make();
     const original = loadFleet(source, { env: ENV });
     const tree = fs.mkdtempSync(path.join(tmp, 'tree-'));
     const synthOut: string[] = [];
     expect(synth(['--fleet', source, '--out', tree], { stdout: (t) => synthOut.push(t), stderr: () => undefined, env: ENV, cwd: REPO })).toBe(0);
 
     const imported = path.join(fs.mkdtempSync(path.join(tmp, 'imported-')), 'vclusters.yaml');
-    const none = original.vclusters.find((v) => v.delivery === 'none');
-    const r = runImport([tree, '--out', imported, ...(none ? ['--chart-version', none.chartVersion] : [])]);
+    // Values files nothing installs: one chart version per values layout they may use.
+    const eras = new Map<boolean, string>();
+    for (const v of original.vclusters) if (v.delivery === 'none' && !eras.has(isOldLayout(v.chartVersion))) eras.set(isOldLayout(v.chartVersion), v.chartVersion);
+    const r = runImport([tree, '--out', imported, ...[...eras.values()].flatMap((v) => ['--chart-version', v])]);
     expect(r.code).toBe(0);
     const text = fs.readFileSync(imported, 'utf8');
     expect(text.startsWith('# yaml-language-server: $schema=')).toBe(true);

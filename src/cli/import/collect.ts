@@ -1,3 +1,4 @@
+import { parseChartVersion, ValuesLayout, valuesLayoutFor } from '../../constructs/chart-version';
 import { fromApplication, fromApplicationSet } from './argocd';
 import { isVClusterRepository } from './delivery-common';
 import { fromHelmRelease } from './flux';
@@ -26,8 +27,12 @@ export interface Collected {
 
 /** Options that fill what the input cannot show. */
 export interface CollectOptions {
-  /** Chart version of values files that no Application or HelmRelease installs (delivery `none`). */
-  readonly chartVersion?: string;
+  /**
+   * Chart versions for values files that no Application or HelmRelease installs (delivery
+   * `none`): each file gets the first one whose values layout it uses.
+   * @default none: such files are reported
+   */
+  readonly chartVersions?: readonly string[];
 }
 
 type Handler = (o: SourceObject, c: Collected, deferred: SourceObject[], lookup: ValuesLookup) => void;
@@ -81,7 +86,8 @@ function unusedValues(lookup: ValuesLookup, c: Collected, options: CollectOption
       c.notes.push({ subject: `${doc.at.file}:${doc.at.line}`, why: 'a YAML document without kind that no Application or HelmRelease reads' });
       continue;
     }
-    if (options.chartVersion === undefined) {
+    const versions = options.chartVersions ?? [];
+    if (versions.length === 0) {
       c.notes.push({ subject: doc.at.file, why: 'values that no Application or HelmRelease installs; pass --chart-version to import them as a vCluster with delivery none' });
       continue;
     }
@@ -90,9 +96,16 @@ function unusedValues(lookup: ValuesLookup, c: Collected, options: CollectOption
       c.notes.push({ subject: doc.at.file, why: `values not mapped: ${values.problems.join('; ')}` });
       continue;
     }
+    // The layout the values use says the chart's era (external.platform up to 0.31, platform from 0.32).
+    const written = values.layout === 'external' ? ValuesLayout.EXTERNAL_PLATFORM : values.layout === 'platform' ? ValuesLayout.PLATFORM : undefined;
+    const version = versions.find((v) => written === undefined || valuesLayoutFor(parseChartVersion(v)!) === written);
+    if (version === undefined) {
+      c.notes.push({ subject: doc.at.file, why: `values use ${written}.apiKey, which none of --chart-version ${versions.join(', ')} accepts; add a --chart-version of that era` });
+      continue;
+    }
     const namespace = m[1]!;
     const release = m[3]!;
-    c.vclusters.push({ name: release, namespace, chartVersion: options.chartVersion, release, delivery: 'none', values, origin: doc.at.file });
+    c.vclusters.push({ name: release, namespace, chartVersion: version.replace(/^v/, ''), release, delivery: 'none', values, origin: doc.at.file });
   }
 }
 
