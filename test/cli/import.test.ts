@@ -273,6 +273,33 @@ describe('refusals', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test('--help prints the usage and exits 0', () => {
+    const r = runImport(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: cdk8s-vcluster-platform import \[OPTIONS\] INPUT\.\.\./);
+    for (const option of ['--out FILE', '--force', '--host HOST', '--chart-version X']) expect(r.stdout).toContain(option);
+  });
+
+  test('values the chart would refuse leave the vCluster out with the reason', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'values-'));
+    const hr = (name: string, values: string): string =>
+      `---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: ${name}, namespace: ${name}}\nspec:\n  chart: {spec: {chart: vcluster, version: ${name === 'range' ? "'>=0.30.0'" : '0.36.1'}}}\n  values: ${values}\n`;
+    fs.writeFileSync(
+      path.join(dir, 'in.yaml'),
+      fs.readFileSync(path.join(REPO, FIXTURES, 'kubectl-secret.yaml'), 'utf8') +
+        hr('quoted', "{platform: {apiKey: {namespace: vcluster-platform, createRBAC: 'false'}}}") +
+        hr('both', '{platform: {apiKey: {}}, external: {platform: {apiKey: {}}}}') +
+        hr('range', '{}'),
+    );
+    const r = runImport(['in.yaml'], undefined, dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('HelmRelease quoted/quoted: not mapped: values the chart would refuse: apiKey.createRBAC is "false", not a boolean (the chart schema refuses it)');
+    expect(r.stderr).toContain('HelmRelease both/both: not mapped: values the chart would refuse: values carry both platform and external.platform');
+    expect(r.stderr).toContain('HelmRelease range/range: not mapped: chart version ">=0.30.0" is not an exact version such as 0.36.1');
+    expect(fleetData(r.stdout).vclusters).toEqual([]);
+    expectNoKeyMaterial(r.stdout, r.stderr);
+  });
+
   test('--host fills the platform host when no Secret shows it', () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'host-'));
     fs.writeFileSync(

@@ -1,6 +1,6 @@
 import { parseChartVersion, ValuesLayout, valuesLayoutFor } from '../../constructs/chart-version';
 import { fromApplication, fromApplicationSet } from './argocd';
-import { isVClusterRepository } from './delivery-common';
+import { isVClusterRepository, valueProblems } from './delivery-common';
 import { fromHelmRelease } from './flux';
 import { keyReader } from './keys';
 import { groupOf, KeyDraft, nameOf, Note, record, str, ValuesLookup, VClusterDraft } from './model';
@@ -93,7 +93,7 @@ function unusedValues(lookup: ValuesLookup, c: Collected, options: CollectOption
     }
     const values = readValues(doc.at.obj);
     if (values.problems.length > 0) {
-      c.notes.push({ subject: doc.at.file, why: `values not mapped: ${values.problems.join('; ')}` });
+      c.notes.push({ subject: doc.at.file, why: valueProblems(values.problems) });
       continue;
     }
     // The layout the values use says the chart's era (external.platform up to 0.31, platform from 0.32).

@@ -13,7 +13,7 @@ export function isExactChartVersion(version: string): boolean {
 
 /** One line for the values problems of a vCluster. */
 export function valueProblems(problems: readonly string[]): string {
-  return `values not mapped: ${problems.join('; ')}`;
+  return `values the chart would refuse: ${problems.join('; ')}`;
 }
 
 /**
