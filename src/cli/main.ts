@@ -34,6 +34,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'fail (exit 1) when the committed tree is not what the fleet file gives',
     run: (argv, io) => (require('./check') as typeof import('./check')).check(argv, io),
   },
+  import: {
+    summary: 'write a fleet file from existing Kubernetes objects (migration from a hand-made setup)',
+    run: (argv, io) => (require('./import') as typeof import('./import')).main(argv, { stdout: io.stdout, stderr: io.stderr, cwd: io.cwd }),
+  },
   seal: {
     summary: 'seal an access key for a Sealed Secrets controller, offline',
     run: (argv, io) =>
@@ -87,7 +91,9 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
   }
   const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    io.stderr(`cdk8s-vcluster-platform: unknown command ${JSON.stringify(name)} (allowed: ${Object.keys(COMMANDS).join(', ')}, --help)\n`);
+    // A mistyped command is echoed only when it looks like one: a pasted access key must not be printed back.
+    const shown = /^[a-z][a-z-]{0,20}$/.test(name) ? JSON.stringify(name) : '(not shown)';
+    io.stderr(`cdk8s-vcluster-platform: unknown command ${shown} (allowed: ${Object.keys(COMMANDS).join(', ')}, --help)\n`);
     return 2;
   }
   return command.run(rest, io);
