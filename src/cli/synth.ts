@@ -114,7 +114,8 @@ export function run(argv: readonly string[], io: RunIo): number {
         const objects = helmTemplates ? folder.objects.filter(inHelmChart) : folder.objects;
         if (objects.length === 0) continue;
         const text = toYamlDocuments(objects);
-        fs.writeFileSync(path.resolve(io.cwd, cliOut, `${folder.name}.k8s.yaml`), helmTemplates ? escapeForHelm(text) : text);
+        // Nested folders (keys/<id>) become one flat file name: keys-<id>.k8s.yaml.
+        fs.writeFileSync(path.resolve(io.cwd, cliOut, `${folder.name.replace(/\//g, '-')}.k8s.yaml`), helmTemplates ? escapeForHelm(text) : text);
       }
       if (helmTemplates) fs.writeFileSync(path.resolve(io.cwd, cliOut, 'NOTES.txt'), renderNotes(synthesis.folders));
     }

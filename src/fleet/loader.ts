@@ -12,6 +12,7 @@ import { platformRbacNames } from '../constructs/platform-api-key-rbac';
 import { normalizePlatformHost, validateCertificateAuthorityData } from '../constructs/platform-host';
 import { SealedSecretScope, sealingLabel } from '../sealing/scope';
 import { closestMatch, didYouMean } from './suggest';
+import { argoRepositoryOf } from './topology';
 
 /** Fleet files larger than this are refused before parsing. */
 export const MAX_FLEET_FILE_BYTES = 16 * 1024 * 1024;
@@ -1420,6 +1421,7 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
     syncPolicy: argoSyncPolicy,
     prune: rawArgo.prune ?? false,
     selfHeal: rawArgo.selfHeal ?? false,
+    ...argoRepositoryOf(raw),
   };
   const rawFlux = raw.flux ?? {};
   const flux: FleetFlux = {

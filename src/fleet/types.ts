@@ -132,6 +132,16 @@ export interface FleetArgoCdValuesRepository {
   readonly path: string;
 }
 
+/** Where the generated tree sits in git: what the root Application syncs, and each per-key Application reads. */
+export interface FleetArgoCdRepository {
+  /** Repository URL as Argo CD knows it. */
+  readonly repoURL: string;
+  /** Branch, tag or commit. @default "HEAD" */
+  readonly targetRevision: string;
+  /** Where the generated tree sits in that repository, without leading `./` or trailing `/` (`.` for the root). @default "dist" */
+  readonly path: string;
+}
+
 /** Argo CD settings, defaults applied (also when no vCluster uses Argo CD). */
 export interface FleetArgoCd {
   /** Namespace of the Applications / ApplicationSet. @default "argocd" */
@@ -144,6 +154,12 @@ export interface FleetArgoCd {
   readonly applicationSet: boolean;
   /** Multi-source values repository; `undefined` means values go inline as `helm.valuesObject`. */
   readonly valuesRepository?: FleetArgoCdValuesRepository;
+  /**
+   * Where the tree sits in git, so that each key gets an Application of its own; `undefined` means
+   * one root Application applies everything (one bad key then blocks every vCluster).
+   * @default valuesRepository, when that is set
+   */
+  readonly repository?: FleetArgoCdRepository;
   /** Sync policy. @default "automated" */
   readonly syncPolicy: 'automated' | 'manual';
   /** `automated.prune` (only ever true with `automated`). @default false */

@@ -78,7 +78,7 @@ function namespaceSection(folders: readonly OutputFolder[]): string[] {
   ];
   if (required.length > 0) {
     lines.push(
-      'Create the missing ones (safe to repeat), or `kubectl apply -f host/namespaces.yaml` of the plain tree:',
+      'Create the missing ones (safe to repeat), or `kubectl apply -f namespaces/namespaces.yaml` of the plain tree:',
       '',
       `    for ns in ${required.join(' ')}; do`,
       '      kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f -',
@@ -137,7 +137,7 @@ export function renderHelmChart(folders: readonly OutputFolder[], options: HelmC
       list.push(obj);
     }
     for (const file of [...groups.keys()].sort()) {
-      const name = `templates/${folder.name}-${file}`;
+      const name = `templates/${folder.name.replace(/\//g, '-')}-${file}`;
       templates.push(name);
       files.set(name, escapeForHelm(toYamlDocuments(groups.get(file)!)));
     }

@@ -15,6 +15,17 @@ export interface OutputFolder {
   readonly purpose: string;
   /** The objects, in emission order. */
   readonly objects: readonly OutputObject[];
+  /**
+   * Other folders its kustomization.yaml builds too, relative to it (e.g. `../../keys/shared`).
+   * @default - none
+   */
+  readonly extraResources?: readonly string[];
+  /**
+   * Write the folder's kustomization.yaml even when it holds no object: an Argo CD Application or
+   * Flux Kustomization points at it, and a missing path would fail them.
+   * @default false
+   */
+  readonly keep?: boolean;
 }
 
 /** One generated vcluster.yaml. */
@@ -69,7 +80,7 @@ export function layoutTree(
   const files = new Map<string, string>();
   const index: string[] = [];
   for (const folder of folders) {
-    if (folder.objects.length === 0) continue;
+    if (folder.objects.length === 0 && !folder.keep) continue;
     const groups = new Map<string, OutputObject[]>();
     for (const obj of folder.objects) {
       const file = fileForKind(obj.kind);
@@ -79,8 +90,9 @@ export function layoutTree(
     }
     const names = [...groups.keys()].sort();
     for (const name of names) files.set(`${folder.name}/${name}`, HEADER + toYamlDocuments(groups.get(name)!));
-    files.set(`${folder.name}/kustomization.yaml`, HEADER + toYaml(kustomization(names)));
-    index.push(`| \`${folder.name}/\` | ${folder.purpose} | ${names.map((n) => `${n} (${groups.get(n)!.length})`).join(', ')} |`);
+    files.set(`${folder.name}/kustomization.yaml`, HEADER + toYaml(kustomization([...names, ...(folder.extraResources ?? [])])));
+    const listed = [...names.map((n) => `${n} (${groups.get(n)!.length})`), ...(folder.extraResources ?? []).map((r) => `+ \`${r}/\``)];
+    index.push(`| \`${folder.name}/\` | ${folder.purpose} | ${listed.length > 0 ? listed.join(', ') : '(nothing yet)'} |`);
   }
   const present = options.rootFolders.filter((f) => files.has(`${f}/kustomization.yaml`));
   if (present.length > 0) files.set('kustomization.yaml', HEADER + toYaml(kustomization(present)));
@@ -92,6 +104,16 @@ export function layoutTree(
 function kustomization(resources: readonly string[]): Record<string, unknown> {
   return { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources] };
 }
+
+/** How the folders are applied, for the index. */
+const HOW_IT_IS_APPLIED = [
+  'Every access key is a unit of its own: `keys/<key>/` holds its Secret source and the RBAC of the vClusters using it.',
+  '- Argo CD: with `argocd.repository` set, `argocd/applications.yaml` holds one Application per key, which syncs',
+  "  `argocd/<key>/` (the key folder in wave -1, then that key's vCluster Applications in wave 1) and retries until",
+  '  the key exists. A key that cannot be produced holds back only its own vClusters.',
+  '- Flux: `flux-system/` orders `namespaces/`, then per key `keys/<key>/` (Ready only once the key Secret exists),',
+  "  then that key's HelmReleases in `flux/<key>/`.",
+];
 
 function renderIndex(folders: readonly string[], rootFolders: readonly string[], valuesFiles: readonly ValuesFile[], source: string): string {
   const lines = [
@@ -107,8 +129,9 @@ function renderIndex(folders: readonly string[], rootFolders: readonly string[],
     '',
   ];
   if (rootFolders.length > 0) {
-    lines.push(`\`kustomization.yaml\` at the root builds ${rootFolders.map((f) => `\`${f}/\``).join(' + ')}: point an Argo CD Application at this folder.`, '');
+    lines.push(`\`kustomization.yaml\` at the root builds ${rootFolders.map((f) => `\`${f}/\``).join(' + ')}: point ONE Argo CD Application at this folder.`, '');
   }
+  lines.push(...HOW_IT_IS_APPLIED, '');
   const shown = valuesFiles.slice(0, 50);
   lines.push('| vCluster (namespace/release) | chart | delivery | values |', '|---|---|---|---|');
   for (const v of shown) lines.push(`| ${v.namespace}/${v.release} | ${v.chartVersion} | ${v.delivery} | \`${valuesPath(v.namespace, v.release)}\` |`);
