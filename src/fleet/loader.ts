@@ -12,7 +12,7 @@ import { platformRbacNames } from '../constructs/platform-api-key-rbac';
 import { normalizePlatformHost, validateCertificateAuthorityData } from '../constructs/platform-host';
 import { SealedSecretScope, sealingLabel } from '../sealing/scope';
 import { closestMatch, didYouMean } from './suggest';
-import { argoRepositoryOf } from './topology';
+import { argoRepositoryOf, checkGeneratedNames, namePrefixOf } from './topology';
 
 /** Fleet files larger than this are refused before parsing. */
 export const MAX_FLEET_FILE_BYTES = 16 * 1024 * 1024;
@@ -1547,8 +1547,10 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
   const byHelmRelease = new Map<string, number>();
   const byRbacName = new Map<string, number>();
   const namespaceOf = new Map<number, string>();
+  const vclusterIndex: number[] = [];
   raw.vclusters.forEach((v, i) => {
     if (schema.badVClusters.has(i)) return;
+    vclusterIndex.push(i);
     const at = (...rest: Segment[]): Segment[] => ['vclusters', i, ...rest];
     const namespace = v.namespace ?? v.name;
     namespaceOf.set(i, namespace);
@@ -1752,7 +1754,8 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
     }
   }
 
-  return { file: display, platform, apiKeys: [...keys.values()], vclusters, argocd, flux };
+  checkGeneratedNames(raw, vclusters, vclusterIndex, [...keys.keys()], problems);
+  return { file: display, platform, apiKeys: [...keys.values()], vclusters, argocd, flux, namePrefix: namePrefixOf(raw) };
 }
 
 /** `./dist/` → `dist`: Argo CD joins it with file names itself. */

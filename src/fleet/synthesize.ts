@@ -116,6 +116,29 @@ function namespaceObjects(fleet: Fleet, charts: ChartFactory): OutputObject[] {
 }
 
 /**
+ * Two generated objects of one kind, namespace and name would be one object in the cluster, the
+ * last applied replacing the other (or two Argo CD Applications / Flux Kustomizations fighting
+ * over it). The loader refuses the clashes it can place in the fleet file; this catches any other.
+ */
+function refuseCollisions(file: string, folders: readonly OutputFolder[]): void {
+  const seen = new Map<string, string>();
+  const problems: { path: string; message: string }[] = [];
+  for (const folder of folders) {
+    for (const o of folder.objects) {
+      const id = `${o.apiVersion.split('/')[0]} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+      const first = seen.get(id);
+      if (first === undefined) seen.set(id, folder.name);
+      else
+        problems.push({
+          path: `${folder.name}/`,
+          message: `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} is generated twice (also in ${first}/); use namePrefix or rename one`,
+        });
+    }
+  }
+  if (problems.length > 0) throw new ValidationError(`${file}: generated objects collide`, problems);
+}
+
+/**
  * Builds the constructs for a fleet in a fixed number of charts per key (never one per vCluster:
  * cdk8s apps with thousands of charts synthesize in quadratic time) and returns the synthesized
  * objects grouped by folder. Every key is a unit of its own (`keys/<id>/`, applied by its own
@@ -141,6 +164,7 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
   const argo = argoFolders(fleet, groups, charts, warnings);
   const flux = fluxFolders(fleet, groups, charts);
   folders.push(...argo.folders, ...flux.folders);
+  refuseCollisions(fleet.file, folders);
 
   // Without Argo CD, the root builds what no engine applies, for `kubectl apply -k` (as before).
   const rootFolders = argo.rootFolders ?? [FOLDERS.NAMESPACES, ...groups.filter((g) => !flux.appliedKeys.has(g.key.id)).map((g) => keyFolder(FOLDERS.KEYS, g.key.id))];

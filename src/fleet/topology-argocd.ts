@@ -63,7 +63,7 @@ function addVClusterApplications(scope: Construct, fleet: Fleet, members: KeyGro
       ...options,
       name: applicationSetName,
       valuesRepository: { repoURL: repo!.repoURL, targetRevision: repo!.targetRevision },
-      vclusters: members.map(({ vc, connection }) => ({ connection, name: vc.name, valuesPath: repoPath(vc) })),
+      vclusters: members.map(({ vc, connection }) => ({ connection, name: `${fleet.namePrefix}${vc.name}`, valuesPath: repoPath(vc) })),
     });
     return;
   }
@@ -71,7 +71,7 @@ function addVClusterApplications(scope: Construct, fleet: Fleet, members: KeyGro
     new VClusterApplication(scope, `${vc.namespace}.${vc.effectiveRelease}`, {
       ...options,
       connection,
-      name: vc.name,
+      name: `${fleet.namePrefix}${vc.name}`,
       valuesRepository: repo ? { repoURL: repo.repoURL, targetRevision: repo.targetRevision, path: repoPath(vc) } : undefined,
     });
   }
@@ -89,7 +89,7 @@ function keyApplication(scope: Construct, fleet: Fleet, repo: FleetArgoCdReposit
   return new ApiObject(scope, `key-${keyId}`, {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name: keyApplicationName(keyId), namespace: a.namespace, annotations: { [SYNC_WAVE_ANNOTATION]: String(KEY_APPLICATION_WAVE) } },
+    metadata: { name: keyApplicationName(keyId, fleet.namePrefix), namespace: a.namespace, annotations: { [SYNC_WAVE_ANNOTATION]: String(KEY_APPLICATION_WAVE) } },
     spec: {
       project: a.project,
       source: { repoURL: repo.repoURL, targetRevision: repo.targetRevision, path: inRepository(repo, keyFolder(FOLDERS.ARGOCD, keyId)) },
@@ -131,7 +131,7 @@ export function argoFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
     // Never an ApplicationSet: it needs valuesRepository, which sets argocd.repository too.
     const order = new Map(fleet.vclusters.map((vc, i) => [vc, i]));
     const members = applied.flatMap(membersOf).sort((x, y) => order.get(x.vc)! - order.get(y.vc)!);
-    addVClusterApplications(chart, fleet, members, 'vclusters');
+    addVClusterApplications(chart, fleet, members, `${fleet.namePrefix}vclusters`);
     folders.push({ name: FOLDERS.ARGOCD, purpose: 'Argo CD Applications (sync wave 1, after every key and its RBAC)', objects: objectsOf(chart) });
     return { folders, rootFolders: [FOLDERS.NAMESPACES, ...applied.map((g) => keyFolder(FOLDERS.KEYS, g.key.id)), FOLDERS.ARGOCD] };
   }
@@ -139,10 +139,10 @@ export function argoFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
   for (const g of applied) {
     const chart = charts.chart(keyFolder(FOLDERS.ARGOCD, g.key.id));
     const members = membersOf(g);
-    if (members.length > 0) addVClusterApplications(chart, fleet, members, `vclusters-${g.key.id}`);
+    if (members.length > 0) addVClusterApplications(chart, fleet, members, `${fleet.namePrefix}vclusters-${g.key.id}`);
     folders.push({
       name: keyFolder(FOLDERS.ARGOCD, g.key.id),
-      purpose: `what Application \`${keyApplicationName(g.key.id)}\` syncs: \`keys/${g.key.id}/\` (wave -1), then its vCluster Applications (wave 1)`,
+      purpose: `what Application \`${keyApplicationName(g.key.id, fleet.namePrefix)}\` syncs: \`keys/${g.key.id}/\` (wave -1), then its vCluster Applications (wave 1)`,
       objects: objectsOf(chart),
       extraResources: [`../../${keyFolder(FOLDERS.KEYS, g.key.id)}`],
       keep: true,

@@ -111,10 +111,13 @@ export function fluxFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
     interval: f.interval,
   };
   // Namespace objects have a status kstatus understands (Active), so `wait` really waits here.
-  kustomization(system, 'namespaces', { ...common, name: FLUX_KUSTOMIZATIONS.NAMESPACES, path: `${base}/${FOLDERS.NAMESPACES}`, wait: true });
-  kustomization(system, 'sources', { ...common, name: FLUX_KUSTOMIZATIONS.SOURCES, path: `${base}/${FOLDERS.FLUX}`, wait: false });
+  const prefix = fleet.namePrefix;
+  const namespacesName = `${prefix}${FLUX_KUSTOMIZATIONS.NAMESPACES}`;
+  const sourcesName = `${prefix}${FLUX_KUSTOMIZATIONS.SOURCES}`;
+  kustomization(system, 'namespaces', { ...common, name: namespacesName, path: `${base}/${FOLDERS.NAMESPACES}`, wait: true });
+  kustomization(system, 'sources', { ...common, name: sourcesName, path: `${base}/${FOLDERS.FLUX}`, wait: false });
   for (const g of applied) {
-    const keyName = fluxKeyKustomizationName(g.key.id);
+    const keyName = fluxKeyKustomizationName(g.key.id, prefix);
     kustomization(
       system,
       `key-${g.key.id}`,
@@ -122,7 +125,7 @@ export function fluxFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
         ...common,
         name: keyName,
         path: `${base}/${keyFolder(FOLDERS.KEYS, g.key.id)}`,
-        dependsOn: [FLUX_KUSTOMIZATIONS.NAMESPACES],
+        dependsOn: [namespacesName],
         wait: false,
         healthChecks: keySecrets(g),
         timeout: FLUX_KEY_TIMEOUT,
@@ -131,9 +134,9 @@ export function fluxFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
     );
     kustomization(system, `releases-${g.key.id}`, {
       ...common,
-      name: fluxReleasesKustomizationName(g.key.id),
+      name: fluxReleasesKustomizationName(g.key.id, prefix),
       path: `${base}/${keyFolder(FOLDERS.FLUX, g.key.id)}`,
-      dependsOn: [keyName, FLUX_KUSTOMIZATIONS.SOURCES],
+      dependsOn: [keyName, sourcesName],
       wait: false,
     });
   }

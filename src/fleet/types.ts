@@ -206,4 +206,6 @@ export interface Fleet {
   readonly argocd: FleetArgoCd;
   /** Flux settings. */
   readonly flux: FleetFlux;
+  /** Put in front of every generated Application, ApplicationSet and Flux Kustomization name. @default "" */
+  readonly namePrefix: string;
 }

@@ -507,6 +507,37 @@ describe('apply order', () => {
   });
 });
 
+describe('namePrefix', () => {
+  test('is put in front of every generated Application, ApplicationSet and Flux Kustomization name, and of nothing else', () => {
+    const plain = fleet({
+      argocd: { repository: { repoURL: 'https://github.com/acme/gitops.git' } },
+      vclusters: [
+        { name: 'team-a', delivery: 'argocd' },
+        { name: 'team-b', delivery: 'flux' },
+      ],
+    });
+    const a = synth(plain);
+    const b = synth({ ...plain, namePrefix: 'prod-' });
+    const names = (t: Tree, kind: string): string[] => t.ofKind(kind).map((o) => o.metadata.name);
+    expect(names(b, 'Application')).toEqual(names(a, 'Application').map((n) => `prod-${n}`));
+    expect(names(b, 'Kustomization')).toEqual(names(a, 'Kustomization').map((n) => `prod-${n}`));
+    expect(names(b, 'Application').sort()).toEqual(['prod-team-a', 'prod-vcluster-platform-key-shared']);
+    // dependsOn follows the names.
+    expect(b.one('Kustomization', 'prod-vcluster-platform-releases-shared', 'flux-system').spec.dependsOn).toEqual([
+      { name: 'prod-vcluster-platform-key-shared' },
+      { name: 'prod-vcluster-platform-sources' },
+    ]);
+    expect(b.one('Kustomization', 'prod-vcluster-platform-key-shared', 'flux-system').spec.dependsOn).toEqual([{ name: 'prod-vcluster-platform-namespaces' }]);
+    // The Helm release (and so the service account the RBAC binds) does not change with the prefix.
+    expect(b.one('Application', 'prod-team-a', 'argocd').spec.source.helm.releaseName).toBe('team-a');
+    for (const kind of ['HelmRelease', 'ExternalSecret', 'Role', 'RoleBinding', 'Namespace', 'HelmRepository']) expect(names(b, kind)).toEqual(names(a, kind));
+    expect(b.valuesFiles()).toEqual(a.valuesFiles());
+    const set = synth({ ...plain, namePrefix: 'prod-', argocd: { applicationSet: true, valuesRepository: { repoURL: 'https://github.com/acme/gitops.git' } } });
+    const appSet = set.one('ApplicationSet', 'prod-vclusters-shared', 'argocd');
+    expect(appSet.spec.generators[0].list.elements.map((e: Obj) => [e.name, e.release])).toEqual([['prod-team-a', 'team-a']]);
+  });
+});
+
 describe('release names and the RBAC subject (FACTS §4)', () => {
   const KEY_NS = 'platform-keys';
   const apiKeys = { shared: esKey(KEY_NS) };
