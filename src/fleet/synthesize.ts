@@ -150,9 +150,10 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
   const namespaces = namespaceObjects(fleet, charts);
   const { groups, connections } = keyGroups(fleet, charts, env);
 
-  const folders: OutputFolder[] = [{ name: FOLDERS.NAMESPACES, purpose: 'every Namespace, applied once, before any key', objects: namespaces }];
+  const folders: OutputFolder[] = [{ role: 'namespaces', name: FOLDERS.NAMESPACES, purpose: 'every Namespace, applied once, before any key', objects: namespaces }];
   for (const g of groups) {
     folders.push({
+      role: 'keys',
       name: keyFolder(FOLDERS.KEYS, g.key.id),
       purpose: `key \`${g.key.id}\`: its Secret source and the RBAC of the ${g.members.length} vCluster(s) using it`,
       objects: g.objects,

@@ -132,7 +132,7 @@ export function argoFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
     const order = new Map(fleet.vclusters.map((vc, i) => [vc, i]));
     const members = applied.flatMap(membersOf).sort((x, y) => order.get(x.vc)! - order.get(y.vc)!);
     addVClusterApplications(chart, fleet, members, `${fleet.namePrefix}vclusters`);
-    folders.push({ name: FOLDERS.ARGOCD, purpose: 'Argo CD Applications (sync wave 1, after every key and its RBAC)', objects: objectsOf(chart) });
+    folders.push({ role: 'delivery', name: FOLDERS.ARGOCD, purpose: 'Argo CD Applications (sync wave 1, after every key and its RBAC)', objects: objectsOf(chart) });
     return { folders, rootFolders: [FOLDERS.NAMESPACES, ...applied.map((g) => keyFolder(FOLDERS.KEYS, g.key.id)), FOLDERS.ARGOCD] };
   }
   const root = charts.chart(FOLDERS.ARGOCD);
@@ -141,6 +141,7 @@ export function argoFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
     const members = membersOf(g);
     if (members.length > 0) addVClusterApplications(chart, fleet, members, `${fleet.namePrefix}vclusters-${g.key.id}`);
     folders.push({
+      role: 'delivery',
       name: keyFolder(FOLDERS.ARGOCD, g.key.id),
       purpose: `what Application \`${keyApplicationName(g.key.id, fleet.namePrefix)}\` syncs: \`keys/${g.key.id}/\` (wave -1), then its vCluster Applications (wave 1)`,
       objects: objectsOf(chart),
@@ -150,6 +151,7 @@ export function argoFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
     keyApplication(root, fleet, repo, g.key.id);
   }
   folders.unshift({
+    role: 'gitops',
     name: FOLDERS.ARGOCD,
     purpose: `one Application per key (sync wave ${KEY_APPLICATION_WAVE}, the root's last wave: the root never waits on a key)`,
     objects: objectsOf(root),

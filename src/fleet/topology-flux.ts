@@ -78,7 +78,12 @@ export function fluxFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
   const folders: OutputFolder[] = [];
   const sources = charts.chart(FOLDERS.FLUX);
   const repository = new VClusterHelmRepository(sources, 'helm-repository', { namespace: f.sourceRef.namespace });
-  folders.push({ name: FOLDERS.FLUX, purpose: `the HelmRepository of the vCluster chart (Kustomization ${FLUX_KUSTOMIZATIONS.SOURCES})`, objects: objectsOf(sources) });
+  folders.push({
+    role: 'delivery',
+    name: FOLDERS.FLUX,
+    purpose: `the HelmRepository of the vCluster chart (Kustomization ${FLUX_KUSTOMIZATIONS.SOURCES})`,
+    objects: objectsOf(sources),
+  });
   for (const g of applied) {
     const chart = charts.chart(keyFolder(FOLDERS.FLUX, g.key.id));
     for (const { vc, connection } of g.members.filter((m) => m.vc.delivery === 'flux')) {
@@ -95,6 +100,7 @@ export function fluxFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
       });
     }
     folders.push({
+      role: 'delivery',
       name: keyFolder(FOLDERS.FLUX, g.key.id),
       purpose: `key \`${g.key.id}\`: HelmReleases (Kustomization ${fluxReleasesKustomizationName(g.key.id)}, after ${fluxKeyKustomizationName(g.key.id)} is Ready)`,
       objects: objectsOf(chart),
@@ -141,6 +147,7 @@ export function fluxFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
     });
   }
   folders.push({
+    role: 'gitops',
     name: FOLDERS.FLUX_SYSTEM,
     purpose: `Flux Kustomizations: ${FLUX_KUSTOMIZATIONS.NAMESPACES}, then per key ${fluxKeyKustomizationName('<id>')} (Ready once the key Secret exists), then ${fluxReleasesKustomizationName('<id>')} (dependsOn)`,
     objects: objectsOf(system),

@@ -7,8 +7,18 @@ export interface OutputObject {
   readonly metadata: { readonly name: string; readonly namespace?: string };
 }
 
+/**
+ * What a folder's objects are for, which decides where the Helm packaging puts them:
+ * `namespaces` (never templated), `keys` (the keys chart), `delivery` (the delivery chart) or
+ * `gitops` (objects that make Argo CD or Flux apply the tree from git: never in a chart, where
+ * they would be a second applier of the same objects).
+ */
+export type FolderRole = 'namespaces' | 'keys' | 'delivery' | 'gitops';
+
 /** One folder of the output tree: the objects one tool applies together. */
 export interface OutputFolder {
+  /** What its objects are for. */
+  readonly role: FolderRole;
   /** Folder name under the output root, e.g. `host`. */
   readonly name: string;
   /** One line saying what the folder is for, used in the index. */

@@ -363,7 +363,7 @@ describe('Helm chart packaging', () => {
 
   /** Every object of the chart's YAML templates, as Helm renders them. */
   function templateObjects(chart: ReadonlyMap<string, Buffer>): Obj[] {
-    return [...chart].filter(([p]) => p.startsWith('templates/') && p.endsWith('.yaml')).flatMap(([p, c]) => docsOf(unescapeHelm(c.toString('utf8')), p));
+    return [...chart].filter(([p]) => /(^|\/)templates\/[^/]+\.yaml$/.test(p)).flatMap(([p, c]) => docsOf(unescapeHelm(c.toString('utf8')), p));
   }
 
   /** The namespace names of the tree's namespaces/namespaces.yaml, in file order. */
@@ -388,63 +388,99 @@ describe('Helm chart packaging', () => {
     };
   }
 
-  test('--helm-chart DIR --chart-version 1.2.3 writes Chart.yaml (apiVersion v2) and templates/ matching the tree, with every {{ escaped', () => {
+  /** The tree's folder files (not kustomization.yaml, not vclusters/) and the objects in them. */
+  function folderFiles(dist: ReadonlyMap<string, Buffer>): string[] {
+    return [...dist.keys()].filter((p) => /^[^/]+\/([^/]+\/)?[^/]+\.yaml$/.test(p) && !p.startsWith('vclusters/') && !p.endsWith('/kustomization.yaml'));
+  }
+
+  test('--helm-chart DIR writes two charts, keys/ then delivery/, each with Chart.yaml (apiVersion v2) and templates matching the tree, every {{ escaped', () => {
     const { chart, dist, r } = synthChart();
     expect(r.stdout).toMatch(/: Helm chart vcluster-platform-connections 1\.2\.3, \d+ files \(written\)\n$/);
-    const meta = parse(chart.get('Chart.yaml')!.toString('utf8')) as Obj;
-    expect(meta).toMatchObject({ apiVersion: 'v2', name: 'vcluster-platform-connections', version: '1.2.3' });
+    expect(parse(chart.get('keys/Chart.yaml')!.toString('utf8'))).toMatchObject({ apiVersion: 'v2', name: 'vcluster-platform-connections-keys', version: '1.2.3' });
+    expect(parse(chart.get('delivery/Chart.yaml')!.toString('utf8'))).toMatchObject({ apiVersion: 'v2', name: 'vcluster-platform-connections-delivery', version: '1.2.3' });
     expect(Object.fromEntries([...chart].map(([p, c]) => [p, c.toString('utf8')]))).toMatchSnapshot();
 
-    // One template per folder file of the tree but the Namespaces: templates/<folder>-<file>, same
-    // objects; and NOTES.txt.
-    const folderFiles = [...dist.keys()].filter(
-      (p) => /^[^/]+\/([^/]+\/)?[^/]+\.yaml$/.test(p) && !p.startsWith('vclusters/') && !p.endsWith('/kustomization.yaml') && p !== NAMESPACES_FILE,
+    // keys/: one template per file of keys/<id>/; delivery/: one per file of argocd/<id>/. The
+    // root's per-key Applications (argocd/applications.yaml) and the Namespaces are in neither.
+    const files = folderFiles(dist);
+    const expected = (prefix: string, chartDir: string): string[] => files.filter((p) => p.startsWith(prefix)).map((p) => `${chartDir}/templates/${p.replace(/\//g, '-')}`);
+    const templates = (chartDir: string): string[] => [...chart.keys()].filter((p) => p.startsWith(`${chartDir}/templates/`) && p.endsWith('.yaml')).sort();
+    expect(templates('keys')).toEqual(expected('keys/', 'keys').sort());
+    expect(templates('delivery')).toEqual(
+      expected('argocd/', 'delivery')
+        .filter((p) => p !== 'delivery/templates/argocd-applications.yaml')
+        .sort(),
     );
-    const templates = [...chart.keys()].filter((p) => p.startsWith('templates/'));
-    expect(templates.sort()).toEqual([...folderFiles.map((p) => `templates/${p.replace(/\//g, '-')}`), 'templates/NOTES.txt'].sort());
-    for (const p of folderFiles) {
-      const template = chart.get(`templates/${p.replace(/\//g, '-')}`)!.toString('utf8');
+    for (const t of [...templates('keys'), ...templates('delivery')]) {
+      const template = chart.get(t)!.toString('utf8');
       // Outside the escape action no `{{` is left for Go templates to execute.
       expect(template.split('{{ "{{" }}').join('')).not.toContain('{{');
-      expect(unescapeHelm(template)).toBe(dist.get(p)!.toString('utf8').replace(HEADER_LINE, ''));
+      const source = files.find((p) => t.endsWith(`/templates/${p.replace(/\//g, '-')}`))!;
+      expect(unescapeHelm(template)).toBe(dist.get(source)!.toString('utf8').replace(HEADER_LINE, ''));
     }
     // The ExternalSecret's template reference survives Helm as `{{ .accessKey }}`.
-    const keys = chart.get('templates/keys-shared-access-keys.yaml')!.toString('utf8');
+    const keys = chart.get('keys/templates/keys-shared-access-keys.yaml')!.toString('utf8');
     expect(keys).toContain('accessKey: "{{ "{{" }} .accessKey }}"');
     expect(dist.get('keys/shared/access-keys.yaml')!.toString('utf8')).toContain('accessKey: "{{ .accessKey }}"');
+    // The README installs keys first, waits for every key Secret, then delivery.
+    const readme = chart.get('README.md')!.toString('utf8');
+    const steps = readme.split('\n').filter((l) => /^(helm upgrade|kubectl wait)/.test(l));
+    expect(steps).toEqual([
+      'helm upgrade --install vcluster-platform-connections-keys ./keys --namespace <one of the namespaces above>',
+      'kubectl wait --for=create --timeout=10m -n vcluster-platform secret/vcluster-platform-api-key',
+      'kubectl wait --for=create --timeout=10m -n payments secret/vcluster-platform-api-key',
+      'helm upgrade --install vcluster-platform-connections-delivery ./delivery --namespace <one of the namespaces above>',
+    ]);
   });
 
-  (HAVE_HELM ? test : test.skip)(`helm template renders the chart to the objects of the tree${HAVE_HELM ? '' : ' (skipped: helm is not installed)'}`, () => {
-    const { chartDir, dist } = synthChart();
-    const rendered = docsOf(execFileSync('helm', ['template', 'connections', chartDir], { encoding: 'utf8', timeout: 60000 }), 'helm template');
-    const expected = [...dist]
-      .filter(([p]) => /^[^/]+\/([^/]+\/)?[^/]+\.yaml$/.test(p) && !p.startsWith('vclusters/') && !p.endsWith('/kustomization.yaml') && p !== NAMESPACES_FILE)
-      .flatMap(([p, c]) => docsOf(c.toString('utf8'), p));
-    expect(byId(rendered)).toEqual(byId(expected));
+  test('no chart holds a second applier: no Flux Kustomization, no Application that applies a folder of the tree, no Namespace (full.yaml, Argo CD and Flux)', () => {
+    const { chart } = synthChart(FULL_FLEET, FULL_ENV);
+    const objects = templateObjects(chart);
+    expect(objects.filter((o) => o.kind === 'Kustomization' || o.kind === 'Namespace' || (o.kind === 'Application' && o.spec.source?.path !== undefined)).map(idOf)).toEqual([]);
+    // What delivery needs is there, and only in delivery/; keys only in keys/.
+    const kinds = (dir: string): string[] => [...new Set(templateObjects(new Map([...chart].filter(([p]) => p.startsWith(`${dir}/`)))).map((o) => o.kind))].sort();
+    expect(kinds('keys')).toEqual(['ClusterExternalSecret', 'SealedSecret', 'Secret']);
+    expect(kinds('delivery')).toEqual(['Application', 'ConfigMap', 'HelmRelease', 'HelmRepository']);
+    // A fanned-out key is waited for in each namespace it is placed in.
+    const waits = chart
+      .get('README.md')!
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('kubectl wait'));
+    const ces = objects.find((o) => o.kind === 'ClusterExternalSecret')!;
+    for (const ns of ces.spec.namespaceSelectors[0].matchExpressions[0].values as string[])
+      expect(waits).toContain(`kubectl wait --for=create --timeout=10m -n ${ns} secret/${ces.spec.externalSecretName}`);
+  });
+
+  (HAVE_HELM ? test : test.skip)(`helm template renders each chart to the objects of its folders${HAVE_HELM ? '' : ' (skipped: helm is not installed)'}`, () => {
+    const { chartDir, chart } = synthChart();
+    for (const dir of ['keys', 'delivery']) {
+      const rendered = docsOf(execFileSync('helm', ['template', 'connections', path.join(chartDir, dir)], { encoding: 'utf8', timeout: 60000 }), 'helm template');
+      expect(byId(rendered)).toEqual(byId(templateObjects(new Map([...chart].filter(([p]) => p.startsWith(`${dir}/`))))));
+    }
   });
 
   test.each([
     ['vclusters.yaml', {}],
     [FULL_FLEET, FULL_ENV],
-  ])('the chart of %s templates no Namespace; NOTES.txt and its README list exactly the namespaces of namespaces/namespaces.yaml', (fleet, env) => {
+  ])('the charts of %s template no Namespace; each NOTES.txt and the README list exactly the namespaces of namespaces/namespaces.yaml', (fleet, env) => {
     const { chart, dist } = synthChart(fleet, env);
     const objects = templateObjects(chart);
     expect(objects.length).toBeGreaterThan(0);
-    expect(objects.filter((o) => o.kind === 'Namespace').map(idOf)).toEqual([]);
     for (const [p, c] of chart) expect({ p, namespace: /^kind: Namespace$/m.test(c.toString('utf8')) }).toEqual({ p, namespace: false });
 
     const required = treeNamespaces(dist);
     expect(required.length).toBeGreaterThan(0);
-    const notes = chart.get('templates/NOTES.txt')!.toString('utf8');
     const readme = chart.get('README.md')!.toString('utf8');
-    expect(listedNamespaces(notes)).toEqual({ list: required, loop: required });
     expect(listedNamespaces(readme)).toEqual({ list: required, loop: required });
-    expect(notes).toContain('kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f -');
-    expect(notes).toContain('`helm uninstall` removes the keys, RBAC and delivery');
-    // NOTES.txt is a template too: nothing in it for Go templates to execute.
-    expect(notes.split('{{ "{{" }}').join('')).not.toContain('{{');
-    expect(readme).toMatch(/^helm upgrade --install vcluster-platform-connections \.\/<this folder> --namespace <one of the namespaces above>$/m);
-
+    for (const dir of ['keys', 'delivery']) {
+      const notes = chart.get(`${dir}/templates/NOTES.txt`)!.toString('utf8');
+      expect(listedNamespaces(notes)).toEqual({ list: required, loop: required });
+      expect(notes).toContain('kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f -');
+      // NOTES.txt is a template too: nothing in it for Go templates to execute.
+      expect(notes.split('{{ "{{" }}').join('')).not.toContain('{{');
+    }
+    const notes = chart.get('delivery/templates/NOTES.txt')!.toString('utf8');
     // Every namespaced object names its namespace (the release namespace only holds the release
     // record), and that namespace is listed: one to create first, or the GitOps tool's own.
     const tools = /^Objects also go to (.*): the namespace of Argo CD \/ Flux/m.exec(notes);
@@ -453,15 +489,21 @@ describe('Helm chart packaging', () => {
       if (o.kind === 'ClusterExternalSecret') continue;
       expect({ id: idOf(o), listed: required.includes(o.metadata.namespace) || toolNamespaces.includes(o.metadata.namespace) }).toEqual({ id: idOf(o), listed: true });
     }
-    expect(toolNamespaces.filter((ns) => required.includes(ns))).toEqual([]);
   });
 
-  test('Chart.yaml holds exactly apiVersion v2, name, description, type application and version; --chart-name sets the name', () => {
+  test('each Chart.yaml holds exactly apiVersion v2, name, description, type application and version; --chart-name sets the names', () => {
     const { chart } = synthChart('vclusters.yaml', {}, ['--chart-name', 'fleet-host']);
-    expect(parse(chart.get('Chart.yaml')!.toString('utf8'))).toEqual({
+    expect(parse(chart.get('keys/Chart.yaml')!.toString('utf8'))).toEqual({
       apiVersion: 'v2',
-      name: 'fleet-host',
-      description: 'vCluster Platform access keys, RBAC and delivery objects generated from vclusters.yaml by cdk8s-vcluster-platform',
+      name: 'fleet-host-keys',
+      description: 'vCluster Platform access keys and RBAC generated from vclusters.yaml by cdk8s-vcluster-platform',
+      type: 'application',
+      version: '1.2.3',
+    });
+    expect(parse(chart.get('delivery/Chart.yaml')!.toString('utf8'))).toEqual({
+      apiVersion: 'v2',
+      name: 'fleet-host-delivery',
+      description: 'vCluster Argo CD Applications / Flux HelmReleases generated from vclusters.yaml by cdk8s-vcluster-platform',
       type: 'application',
       version: '1.2.3',
     });
@@ -492,9 +534,10 @@ describe('Helm chart packaging', () => {
     expect(namespaces.length).toBeGreaterThan(0);
     expect(namespaces.filter((o) => o.kind !== 'Namespace')).toEqual([]);
     const files = ['argocd-payments.k8s.yaml', 'argocd-shared.k8s.yaml', 'argocd.k8s.yaml', 'keys-payments.k8s.yaml', 'keys-shared.k8s.yaml'];
-    expect(fs.readdirSync(templatesDir).sort()).toEqual(['NOTES.txt', ...files]);
+    // The per-key Applications (argocd.k8s.yaml) would re-apply the tree from git: not templated.
+    expect(fs.readdirSync(templatesDir).sort()).toEqual(['NOTES.txt', ...files.filter((f) => f !== 'argocd.k8s.yaml')]);
     expect(fs.readdirSync(plainDir).sort()).toEqual([...files, 'namespaces.k8s.yaml'].sort());
-    expect(fs.readFileSync(path.join(templatesDir, 'NOTES.txt'), 'utf8')).toBe(synthChart().chart.get('templates/NOTES.txt')!.toString('utf8'));
+    expect(fs.readFileSync(path.join(templatesDir, 'NOTES.txt'), 'utf8')).toBe(synthChart().chart.get('delivery/templates/NOTES.txt')!.toString('utf8'));
   });
 
   test.each([['1.2'], ['latest'], ['1.2.3.4'], ['one.two.three']])('fails with exit 2 and a clear message on --chart-version %j, writing nothing', (version) => {
