@@ -93,7 +93,7 @@ export function run(argv: readonly string[], io: RunIo): number {
   try {
     const fleet = loadFleet(path.resolve(io.cwd, fleetFile), { env: io.env, displayPath: fleetFile });
     const synthesis = synthesizeFleet(fleet, io.env);
-    const files = layoutTree(synthesis.folders, synthesis.valuesFiles, { rootFolders: synthesis.rootFolders, source: fleetFile });
+    const files = layoutTree(synthesis.folders, synthesis.valuesFiles, { rootFolders: synthesis.rootFolders, source: fleetFile, extraFiles: synthesis.extraFiles });
     const helmFiles =
       options.helmChart !== undefined ? renderHelmChart(synthesis.folders, { name: options.chartName, version: options.chartVersion!, source: fleetFile }) : undefined;
     const result = writeTreeAtomically(path.resolve(io.cwd, options.out), files);

@@ -12,7 +12,7 @@ import { platformRbacNames } from '../constructs/platform-api-key-rbac';
 import { normalizePlatformHost, validateCertificateAuthorityData } from '../constructs/platform-host';
 import { SealedSecretScope, sealingLabel } from '../sealing/scope';
 import { closestMatch, didYouMean } from './suggest';
-import { argoRepositoryOf, checkGeneratedNames, namePrefixOf } from './topology';
+import { argoRepositoryOf, checkGeneratedNames, clustersOf, namePrefixOf } from './topology';
 
 /** Fleet files larger than this are refused before parsing. */
 export const MAX_FLEET_FILE_BYTES = 16 * 1024 * 1024;
@@ -1754,8 +1754,9 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
     }
   }
 
-  checkGeneratedNames(raw, vclusters, vclusterIndex, [...keys.keys()], problems);
-  return { file: display, platform, apiKeys: [...keys.values()], vclusters, argocd, flux, namePrefix: namePrefixOf(raw) };
+  const clusters = clustersOf(raw, vclusters, vclusterIndex, keys, problems);
+  checkGeneratedNames(raw, vclusters, vclusterIndex, [...keys.keys()], problems, clusters);
+  return { file: display, platform, apiKeys: [...keys.values()], vclusters, argocd, flux, namePrefix: namePrefixOf(raw), ...(clusters ? { clusters } : {}) };
 }
 
 /** `./dist/` → `dist`: Argo CD joins it with file names itself. */

@@ -6,7 +6,10 @@ import { RbacMode } from '../constructs/rbac-mode';
 import { VClusterPlatformConnection } from '../constructs/vcluster-platform-connection';
 import { setSyncWave, SyncWave } from '../delivery/sync-order';
 import { ValidationError } from '../errors';
-import { Fleet, FleetApiKey, FleetVCluster } from './types';
+import { Fleet, FleetApiKey, FleetCluster, FleetVCluster } from './types';
+import { clusterPrefix, IN_CLUSTER_SERVER } from './topology';
+import { APPLICATION_HEALTH_FILE, APPLICATION_HEALTH_LUA, isHub } from './topology-remote';
+import { toYaml } from '../output/yaml-emit';
 import { OutputFolder, OutputObject, ValuesFile } from '../output/layout';
 import { ChartFactory, FleetMember, FOLDERS, KeyGroup, keyFolder, NEVER_PRUNE, objectsOf } from './topology-tree';
 import { argoFolders } from './topology-argocd';
@@ -24,6 +27,11 @@ export interface FleetSynthesis {
   readonly rootFolders: readonly string[];
   /** Warnings to print once. */
   readonly warnings: readonly string[];
+  /**
+   * Files written as they are, by path, that no kustomization applies.
+   * @default - none
+   */
+  readonly extraFiles?: ReadonlyMap<string, string>;
 }
 
 function keySource(key: FleetApiKey, env: NodeJS.ProcessEnv): AccessKeySource | undefined {
@@ -146,7 +154,14 @@ function refuseCollisions(file: string, folders: readonly OutputFolder[]): void 
  * the vClusters using it. Pure apart from reading `env` for plaintext keys.
  */
 export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.env): FleetSynthesis {
+  if (fleet.clusters !== undefined) return synthesizeClusters(fleet, fleet.clusters, env);
   const charts = new ChartFactory();
+  const tree = synthesizeTree(fleet, env, charts);
+  return { ...tree, warnings: [...charts.warnings(), ...tree.warnings] };
+}
+
+/** One cluster's tree (the whole fleet's, without `clusters`). */
+function synthesizeTree(fleet: Fleet, env: NodeJS.ProcessEnv, charts: ChartFactory, cluster?: FleetCluster): FleetSynthesis {
   const namespaces = namespaceObjects(fleet, charts);
   const { groups, connections } = keyGroups(fleet, charts, env);
 
@@ -162,7 +177,7 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
     });
   }
   const warnings: string[] = [];
-  const argo = argoFolders(fleet, groups, charts, warnings);
+  const argo = argoFolders(fleet, groups, charts, warnings, cluster !== undefined && !isHub(cluster) ? cluster : undefined);
   const flux = fluxFolders(fleet, groups, charts);
   folders.push(...argo.folders, ...flux.folders);
   refuseCollisions(fleet.file, folders);
@@ -178,5 +193,69 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
     text: connections[i]!.valuesYaml,
   }));
 
-  return { folders, valuesFiles, rootFolders, warnings: [...charts.warnings(), ...warnings] };
+  return { folders, valuesFiles, rootFolders, warnings };
+}
+
+/** `a/b` joined the way the fleet wrote `a` (`.` stays out; `./x` keeps its `./`). */
+function joinPath(base: string, ...rest: string[]): string {
+  return base === '.' || base === './' ? rest.join('/') : [base.replace(/\/+$/, ''), ...rest].join('/');
+}
+
+/**
+ * A fleet over several host clusters: per cluster the tree of its own vClusters and the keys they
+ * use, under `clusters/<name>/` (the folder layout of a Flux repository, `clusters/<name>/`, each
+ * reconciled by that cluster's own Flux), every generated name prefixed with `<name>-`. Argo CD
+ * syncs them all from the hub: the root kustomization builds each cluster's `argocd/` folder.
+ */
+function synthesizeClusters(fleet: Fleet, clusters: readonly FleetCluster[], env: NodeJS.ProcessEnv): FleetSynthesis {
+  const charts = new ChartFactory();
+  const folders: OutputFolder[] = [];
+  const valuesFiles: ValuesFile[] = [];
+  const rootFolders: string[] = [];
+  const warnings: string[] = [];
+  const used = new Set<string>();
+  for (const cluster of clusters) {
+    const vclusters = cluster.vclusters.map((n) => fleet.vclusters[n]!);
+    const keyIds = new Set(vclusters.map((vc) => vc.apiKey));
+    keyIds.forEach((id) => used.add(id));
+    const base = `clusters/${cluster.name}`;
+    const repo = fleet.argocd.repository;
+    const values = fleet.argocd.valuesRepository;
+    const sub: Fleet = {
+      ...fleet,
+      vclusters,
+      apiKeys: fleet.apiKeys.filter((k) => keyIds.has(k.id)),
+      namePrefix: clusterPrefix(fleet.namePrefix, cluster.name),
+      argocd: {
+        ...fleet.argocd,
+        destinationServer: cluster.server ?? IN_CLUSTER_SERVER,
+        ...(repo ? { repository: { ...repo, path: joinPath(repo.path, base) } } : {}),
+        ...(values ? { valuesRepository: { ...values, path: joinPath(values.path, base) } } : {}),
+      },
+      flux: { ...fleet.flux, path: joinPath(fleet.flux.path, base) },
+      clusters: undefined,
+    };
+    const tree = synthesizeTree(sub, env, charts, cluster);
+    folders.push(...tree.folders.map((f) => ({ ...f, name: `${base}/${f.name}`, purpose: `cluster ${cluster.name}: ${f.purpose}` })));
+    valuesFiles.push(...tree.valuesFiles.map((v) => ({ ...v, prefix: base })));
+    // Only what Argo CD (on the hub) applies goes into the root; each Flux applies its own folder.
+    if (vclusters.some((vc) => vc.delivery === 'argocd')) rootFolders.push(...tree.rootFolders.map((f) => `${base}/${f}`));
+    warnings.push(...tree.warnings);
+  }
+  const unused = fleet.apiKeys.filter((k) => !used.has(k.id)).map((k) => k.id);
+  if (unused.length > 0) warnings.push(`no vCluster uses key(s) ${unused.join(', ')}, so no cluster gets them`);
+  const remote = clusters.some((c) => !isHub(c) && c.vclusters.some((n) => fleet.vclusters[n]!.delivery === 'argocd'));
+  const extraFiles = new Map<string, string>();
+  if (remote) extraFiles.set(APPLICATION_HEALTH_FILE, applicationHealthConfigMap(fleet.argocd.namespace));
+  return { folders, valuesFiles, rootFolders, warnings: [...charts.warnings(), ...warnings], extraFiles };
+}
+
+/** The argocd-cm patch restoring Application health (see topology-remote.ts), as a file to merge by hand. */
+function applicationHealthConfigMap(namespace: string): string {
+  return toYaml({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'argocd-cm', namespace, labels: { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' } },
+    data: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA },
+  });
 }

@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { VClusterApplication, VClusterApplicationSet } from '../delivery/argocd';
 import { SYNC_WAVE_ANNOTATION, SyncWave } from '../delivery/sync-order';
 import { valuesPath, OutputFolder } from '../output/layout';
-import { Fleet, FleetArgoCdRepository, FleetVCluster } from './types';
+import { Fleet, FleetArgoCdRepository, FleetCluster, FleetVCluster } from './types';
+import { remoteArgoFolders } from './topology-remote';
 import { ChartFactory, FOLDERS, KeyGroup, keyFolder, objectsOf } from './topology-tree';
 
 /**
@@ -39,12 +40,12 @@ export function argoAppliesKey(group: KeyGroup, fleetUsesArgo: boolean): boolean
 }
 
 /** `path` inside the repository joined with a tree-relative path (`.` is the repository root). */
-function inRepository(repo: FleetArgoCdRepository, relative: string): string {
+export function inRepository(repo: FleetArgoCdRepository, relative: string): string {
   return [repo.path, relative].filter((p) => p !== '.').join('/');
 }
 
 /** The vCluster Applications (or one ApplicationSet) of `members`, in `scope`. */
-function addVClusterApplications(scope: Construct, fleet: Fleet, members: KeyGroup['members'], applicationSetName: string): void {
+export function addVClusterApplications(scope: Construct, fleet: Fleet, members: KeyGroup['members'], applicationSetName: string): void {
   const a = fleet.argocd;
   const options = {
     namespace: a.namespace,
@@ -115,10 +116,11 @@ export interface ArgoTopology {
  * every key and every vCluster Application (as before that setting existed), and a warning says
  * that one bad key then blocks all of them.
  */
-export function argoFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: ChartFactory, warnings: string[]): ArgoTopology {
+export function argoFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: ChartFactory, warnings: string[], remote?: FleetCluster): ArgoTopology {
   const usesArgo = fleet.vclusters.some((vc) => vc.delivery === 'argocd');
   if (!usesArgo) return { folders: [] };
   const applied = groups.filter((g) => argoAppliesKey(g, true));
+  if (remote !== undefined && fleet.argocd.repository !== undefined) return remoteArgoFolders(fleet, applied, charts, remote, fleet.argocd.repository);
   // A key used by Argo CD and by Flux vClusters is applied by both (docs/notes/topology.md):
   // not warned about, as before this layout, when host/ was applied by both.
   const repo = fleet.argocd.repository;
@@ -159,6 +161,6 @@ export function argoFolders(fleet: Fleet, groups: readonly KeyGroup[], charts: C
   return { folders, rootFolders: [FOLDERS.NAMESPACES, FOLDERS.ARGOCD] };
 }
 
-function membersOf(group: KeyGroup): KeyGroup['members'] {
+export function membersOf(group: KeyGroup): KeyGroup['members'] {
   return group.members.filter((m) => m.vc.delivery === 'argocd');
 }

@@ -192,6 +192,18 @@ export interface FleetFlux {
   readonly path: string;
 }
 
+/** One host cluster of a fleet that declares `clusters`. */
+export interface FleetCluster {
+  /** Its key under `clusters`: a folder name (`clusters/<name>/`) and part of generated names. */
+  readonly name: string;
+  /** Argo CD destination by API server URL; exactly one of `server` and `argoName` is set. */
+  readonly server?: string;
+  /** Argo CD destination by the `name` of its cluster secret. */
+  readonly argoName?: string;
+  /** Positions in `Fleet.vclusters` of the vClusters that run on it, in fleet order. */
+  readonly vclusters: readonly number[];
+}
+
 /** A loaded, checked fleet. */
 export interface Fleet {
   /** The fleet file as named in messages (the display path given to the loader). */
@@ -208,4 +220,9 @@ export interface Fleet {
   readonly flux: FleetFlux;
   /** Put in front of every generated Application, ApplicationSet and Flux Kustomization name. @default "" */
   readonly namePrefix: string;
+  /**
+   * The host clusters, when the fleet file declares `clusters`, in file order.
+   * @default undefined: one cluster, the one Argo CD / Flux run in
+   */
+  readonly clusters?: readonly FleetCluster[];
 }

@@ -1,5 +1,6 @@
 import { toYaml, toYamlDocuments } from './yaml-emit';
 import { OutputFolder, OutputObject, fileForKind } from './layout';
+import { ValidationError } from '../errors';
 
 /** Options for `renderHelmChart`. */
 export interface HelmChartOptions {
@@ -162,12 +163,22 @@ function addChart(files: Map<string, string>, dir: string, name: string, descrip
  * (`Chart.yaml` apiVersion v2, static `templates/` plus `templates/NOTES.txt`): `keys/` (the keys'
  * Secret sources and RBAC) and `delivery/` (vCluster Applications or HelmRepository and
  * HelmReleases), and a README saying how to install them. Two releases because Helm installs
- * custom resources last, alphabetically, and waits for none (FACTS §7): in one release an
+ * custom resources last, alphabetically, and waits for none: in one release an
  * Application or HelmRelease is created before, or together with, the ExternalSecret or
  * SealedSecret its vCluster needs at start-up. Namespaces, Flux Kustomizations and per-key Argo CD
  * Applications are in neither (see `inHelmChart`). Pure: same input, same files.
  */
 export function renderHelmChart(folders: readonly OutputFolder[], options: HelmChartOptions): Map<string, string> {
+  if (folders.some((f) => f.name.startsWith('clusters/'))) {
+    // One release installs into one cluster; the clusters' objects (same names) would also clash in it.
+    throw new ValidationError(`--helm-chart for ${options.source}`, [
+      {
+        path: 'clusters',
+        message: 'the fleet spans several host clusters, and a Helm release installs into one',
+        allowed: 'a fleet file per cluster for --helm-chart, or Argo CD / Flux for this fleet',
+      },
+    ]);
+  }
   const files = new Map<string, string>();
   const keyFolders = folders.filter((f) => f.role === 'keys' || f.role === 'namespaces');
   const deliveryFolders = folders.filter((f) => f.role === 'delivery' || f.role === 'namespaces');
