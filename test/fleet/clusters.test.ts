@@ -11,6 +11,11 @@ import * as path from 'path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { run } from '../../src/cli/synth';
 import { describeKubectl } from '../support/kubectl';
+import { describeShared } from '../support/shared';
+import { hasCrdFor, validateCustomResources } from '../support/crd';
+import { parseFleet } from '../../src/fleet/loader';
+import { synthesizeFleet } from '../../src/fleet/synthesize';
+import { ValidationError } from '../../src/errors';
 
 // `any` keeps the asserts on parsed manifests readable; every value is checked by the asserts themselves.
 type Obj = Record<string, any>;
@@ -151,6 +156,18 @@ describeKubectl('kubectl kustomize (multi-cluster example)', () => {
   });
 });
 
+describeShared('CRDs (multi-cluster example)', () => {
+  test('every custom resource of examples/multi-cluster/dist validates against its CRD', () => {
+    const objects = [...example()]
+      .filter(([p]) => p.startsWith('clusters/') && p.endsWith('.yaml') && !p.endsWith('kustomization.yaml') && !p.endsWith('vcluster.yaml'))
+      .flatMap(([, t]) => docs(t));
+    const custom = objects.filter((o) => o.apiVersion !== 'v1' && o.apiVersion !== 'rbac.authorization.k8s.io/v1');
+    expect(custom.length).toBeGreaterThan(10);
+    expect(custom.filter((o) => !hasCrdFor(o)).map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([]);
+    expect(validateCustomResources(objects)).toEqual([]);
+  });
+});
+
 describe('clusters', () => {
   function fleetFile(fleet: Obj): string {
     const dir = fs.mkdtempSync(path.join(tmpRoot, 'fleet-'));
@@ -192,5 +209,43 @@ describe('clusters', () => {
     const t = readTree(out);
     const group = objectsIn(t, 'clusters/prod/argocd/shared');
     expect(group.map((a) => a.spec.destination)).toEqual([{ server: 'https://prod.example.com:6443' }, { namespace: 'team-a', server: 'https://prod.example.com:6443' }]);
+  });
+
+  test('fails with every generated object that two parts of the tree would both write (the last line of defence behind the loader)', () => {
+    // The loader refuses this fleet (a vCluster named like a key Application); built past it, synthesis still refuses.
+    const fleet = parseFleet(
+      stringify({
+        platform: { host: 'platform.example.com' },
+        defaults: { chartVersion: '0.36.1', apiKey: 'shared', delivery: 'argocd' },
+        argocd: { repository: { repoURL: 'https://github.com/acme/gitops.git' } },
+        apiKeys: { shared: { namespace: 'vcluster-platform', existing: {} } },
+        vclusters: [{ name: 'team-a' }],
+      }),
+      'fleet.yaml',
+    );
+    const bad = { ...fleet, vclusters: [{ ...fleet.vclusters[0]!, name: 'vcluster-platform-key-shared' }] };
+    let error: unknown;
+    try {
+      synthesizeFleet(bad, {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toContain('Application argocd/vcluster-platform-key-shared is generated twice (also in argocd/)');
+  });
+
+  test('without argocd.repository an Argo CD fleet keeps one root Application, and synth says what that costs and what to write', () => {
+    const file = fleetFile({
+      platform: { host: 'platform.example.com' },
+      defaults: { chartVersion: '0.36.1', apiKey: 'shared', delivery: 'argocd' },
+      apiKeys: { shared: { namespace: 'vcluster-platform', existing: {} } },
+      vclusters: [{ name: 'team-a' }],
+    });
+    const out = path.join(fs.mkdtempSync(path.join(tmpRoot, 'legacy-')), 'dist');
+    const r = synthInto(file, out, path.dirname(file));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: argocd.repository is not set, so ONE root Application applies every key and every vCluster Application');
+    expect(r.stderr).toContain('Set argocd.repository: { repoURL:');
+    expect(parse(readTree(out).get('kustomization.yaml')!).resources).toEqual(['namespaces', 'keys/shared', 'argocd']);
   });
 });
