@@ -93,7 +93,7 @@ export function run(argv: readonly string[], io: RunIo): number {
   try {
     const fleet = loadFleet(path.resolve(io.cwd, fleetFile), { env: io.env, displayPath: fleetFile });
     const synthesis = synthesizeFleet(fleet, io.env);
-    const files = layoutTree(synthesis.folders, synthesis.valuesFiles, { rootFolders: synthesis.rootFolders, source: fleetFile });
+    const files = layoutTree(synthesis.folders, synthesis.valuesFiles, { rootFolders: synthesis.rootFolders, source: fleetFile, extraFiles: synthesis.extraFiles });
     const helmFiles =
       options.helmChart !== undefined ? renderHelmChart(synthesis.folders, { name: options.chartName, version: options.chartVersion!, source: fleetFile }) : undefined;
     const result = writeTreeAtomically(path.resolve(io.cwd, options.out), files);
@@ -114,7 +114,8 @@ export function run(argv: readonly string[], io: RunIo): number {
         const objects = helmTemplates ? folder.objects.filter(inHelmChart) : folder.objects;
         if (objects.length === 0) continue;
         const text = toYamlDocuments(objects);
-        fs.writeFileSync(path.resolve(io.cwd, cliOut, `${folder.name}.k8s.yaml`), helmTemplates ? escapeForHelm(text) : text);
+        // Nested folders (keys/<id>) become one flat file name: keys-<id>.k8s.yaml.
+        fs.writeFileSync(path.resolve(io.cwd, cliOut, `${folder.name.replace(/\//g, '-')}.k8s.yaml`), helmTemplates ? escapeForHelm(text) : text);
       }
       if (helmTemplates) fs.writeFileSync(path.resolve(io.cwd, cliOut, 'NOTES.txt'), renderNotes(synthesis.folders));
     }

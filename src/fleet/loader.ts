@@ -12,6 +12,7 @@ import { platformRbacNames } from '../constructs/platform-api-key-rbac';
 import { normalizePlatformHost, validateCertificateAuthorityData } from '../constructs/platform-host';
 import { SealedSecretScope, sealingLabel } from '../sealing/scope';
 import { closestMatch, didYouMean } from './suggest';
+import { argoRepositoryOf, checkGeneratedNames, clustersOf, namePrefixOf } from './topology';
 
 /** Fleet files larger than this are refused before parsing. */
 export const MAX_FLEET_FILE_BYTES = 16 * 1024 * 1024;
@@ -1420,6 +1421,7 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
     syncPolicy: argoSyncPolicy,
     prune: rawArgo.prune ?? false,
     selfHeal: rawArgo.selfHeal ?? false,
+    ...argoRepositoryOf(raw),
   };
   const rawFlux = raw.flux ?? {};
   const flux: FleetFlux = {
@@ -1545,8 +1547,10 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
   const byHelmRelease = new Map<string, number>();
   const byRbacName = new Map<string, number>();
   const namespaceOf = new Map<number, string>();
+  const vclusterIndex: number[] = [];
   raw.vclusters.forEach((v, i) => {
     if (schema.badVClusters.has(i)) return;
+    vclusterIndex.push(i);
     const at = (...rest: Segment[]): Segment[] => ['vclusters', i, ...rest];
     const namespace = v.namespace ?? v.name;
     namespaceOf.set(i, namespace);
@@ -1750,7 +1754,9 @@ function normalize(raw: RawFleet, file: string, display: string, options: FleetL
     }
   }
 
-  return { file: display, platform, apiKeys: [...keys.values()], vclusters, argocd, flux };
+  const clusters = clustersOf(raw, vclusters, vclusterIndex, keys, problems);
+  checkGeneratedNames(raw, vclusters, vclusterIndex, [...keys.keys()], problems, clusters);
+  return { file: display, platform, apiKeys: [...keys.values()], vclusters, argocd, flux, namePrefix: namePrefixOf(raw), ...(clusters ? { clusters } : {}) };
 }
 
 /** `./dist/` → `dist`: Argo CD joins it with file names itself. */

@@ -1,17 +1,21 @@
-import * as path from 'path';
-import { ApiObject, App, Chart } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AccessKeySource, SecretStoreKind } from '../constructs/access-key-source';
 import { IPlatformApiKey, KeyFanOut, PlatformApiKey } from '../constructs/platform-api-key';
 import { RbacMode } from '../constructs/rbac-mode';
 import { VClusterPlatformConnection } from '../constructs/vcluster-platform-connection';
-import { Warnings } from '../constructs/warnings';
-import { VClusterApplication, VClusterApplicationSet } from '../delivery/argocd';
-import { FluxKustomization, FluxSourceKind, FluxValuesSource, VClusterHelmRelease, VClusterHelmRepository } from '../delivery/flux';
 import { setSyncWave, SyncWave } from '../delivery/sync-order';
 import { ValidationError } from '../errors';
-import { Fleet, FleetApiKey, FleetVCluster } from './types';
-import { OutputFolder, OutputObject, ValuesFile, valuesPath } from '../output/layout';
+import { Fleet, FleetApiKey, FleetCluster, FleetVCluster } from './types';
+import { clusterPrefix, IN_CLUSTER_SERVER } from './topology';
+import { APPLICATION_HEALTH_FILE, APPLICATION_HEALTH_LUA, isHub } from './topology-remote';
+import { toYaml } from '../output/yaml-emit';
+import { OutputFolder, OutputObject, ValuesFile } from '../output/layout';
+import { ChartFactory, FleetMember, FOLDERS, KeyGroup, keyFolder, NEVER_PRUNE, objectsOf } from './topology-tree';
+import { argoFolders } from './topology-argocd';
+
+export { FOLDERS, NEVER_PRUNE, keyFolder } from './topology-tree';
+import { fluxFolders } from './topology-flux';
 
 /** What synthesizing a fleet produces, before anything is written. */
 export interface FleetSynthesis {
@@ -19,36 +23,16 @@ export interface FleetSynthesis {
   readonly folders: readonly OutputFolder[];
   /** One vcluster.yaml per vCluster. */
   readonly valuesFiles: readonly ValuesFile[];
-  /** Folders the root kustomization.yaml builds (what an Argo CD Application applies). */
+  /** Folders the root kustomization.yaml builds (what the one root Argo CD Application applies). */
   readonly rootFolders: readonly string[];
   /** Warnings to print once. */
   readonly warnings: readonly string[];
+  /**
+   * Files written as they are, by path, that no kustomization applies.
+   * @default - none
+   */
+  readonly extraFiles?: ReadonlyMap<string, string>;
 }
-
-/** Folder names of the output tree; README.md documents them. */
-export const FOLDERS = {
-  HOST: 'host',
-  ARGOCD: 'argocd',
-  FLUX: 'flux',
-  FLUX_SYSTEM: 'flux-system',
-} as const;
-
-/**
- * Namespaces are created but never deleted by a GitOps tool: when the last vCluster leaves a
- * namespace (or the fleet stops using Flux), pruning it would delete everything inside, including
- * running vClusters or Flux itself when the namespace is flux-system.
- */
-export const NEVER_PRUNE: Readonly<Record<string, string>> = {
-  // Delete=false too: Prune=false alone does not stop `argocd app delete`'s cascade (RETAIN_ANNOTATIONS).
-  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
-  'kustomize.toolkit.fluxcd.io/prune': 'disabled',
-};
-
-/** Names of the Flux Kustomizations in `flux-system/`. */
-export const FLUX_KUSTOMIZATIONS = {
-  HOST: 'vcluster-platform-host',
-  RELEASES: 'vcluster-platform-releases',
-} as const;
 
 function keySource(key: FleetApiKey, env: NodeJS.ProcessEnv): AccessKeySource | undefined {
   const s = key.source;
@@ -88,179 +72,118 @@ function addKey(scope: Construct, key: FleetApiKey, env: NodeJS.ProcessEnv): IPl
   });
 }
 
-/**
- * The chart's objects as `chart.toJson()` renders them, in the same order.
- *
- * `toJson()` first adds dependencies between charts, validates every construct of the App, and
- * orders the objects by a dependency graph of the whole chart (one vertex per construct). When no
- * construct declares a dependency and no chart is nested, adding dependencies does nothing and
- * the graph's order is the construct tree's pre-order, so this walks the tree once instead of
- * several times; otherwise it leaves the work to `toJson()`.
- */
-function objectsOf(chart: Chart): OutputObject[] {
-  const constructs = App.of(chart).node.findAll();
-  const objects: ApiObject[] = [];
-  for (const c of constructs) {
-    if (c.node.dependencies.length > 0 || (c !== chart && Chart.isChart(c))) return chart.toJson() as OutputObject[];
-    if (ApiObject.isApiObject(c)) objects.push(c);
+/** Builds one chart per key: the key's source and the RBAC of the vClusters using it. */
+function keyGroups(fleet: Fleet, charts: ChartFactory, env: NodeJS.ProcessEnv): { groups: KeyGroup[]; connections: VClusterPlatformConnection[] } {
+  const built = fleet.apiKeys.map((key) => {
+    const chart = charts.chart(keyFolder(FOLDERS.KEYS, key.id));
+    const keyScope = new Construct(chart, 'key');
+    const connScope = new Construct(chart, 'vclusters');
+    return { key, chart, keyScope, connScope, apiKey: addKey(keyScope, key, env), members: [] as FleetMember[] };
+  });
+  const byId = new Map(built.map((b) => [b.key.id, b]));
+  const connections = fleet.vclusters.map((vc) => {
+    const group = byId.get(vc.apiKey)!;
+    const connection = new VClusterPlatformConnection(group.connScope, `${vc.namespace}.${vc.effectiveRelease}`, {
+      release: vc.effectiveRelease,
+      namespace: vc.namespace,
+      vclusterVersion: vc.chartVersion,
+      apiKey: group.apiKey,
+      rbac: vc.rbac === 'chart' ? RbacMode.CHART : RbacMode.STATIC,
+      serviceAccountName: vc.serviceAccountName,
+      project: vc.project,
+    });
+    group.members.push({ vc, connection });
+    return connection;
+  });
+  // Only keys carry deferred validations (a fan-out key needs a consumer).
+  const invalid = built.flatMap((b) => b.keyScope.node.findAll().flatMap((c) => c.node.validate().map((message) => ({ path: c.node.path, message }))));
+  if (invalid.length > 0) throw new ValidationError(fleet.file, invalid);
+  const groups = built.map((b) => {
+    // Inside a key's Argo CD Application the key and RBAC come first; the vCluster Applications
+    // wait for them to be healthy (see topology-argocd.ts).
+    setSyncWave(b.keyScope, SyncWave.ACCESS_KEYS);
+    setSyncWave(b.connScope, SyncWave.RBAC);
+    return { key: b.key, apiKey: b.apiKey, members: b.members, objects: objectsOf(b.chart) };
+  });
+  return { groups, connections };
+}
+
+/** The Namespace objects: every vCluster namespace, every key namespace we write a Secret into. */
+function namespaceObjects(fleet: Fleet, charts: ChartFactory): OutputObject[] {
+  const names = new Set<string>();
+  // A fanned-out key's source lives in the vCluster namespaces; an existing one is not ours.
+  for (const key of fleet.apiKeys) if (key.source.type !== 'existing' && key.fanOut !== 'clusterExternalSecret') names.add(key.namespace);
+  for (const vc of fleet.vclusters) names.add(vc.namespace);
+  if (fleet.flux.namespace !== undefined && fleet.vclusters.some((vc) => vc.delivery === 'flux')) names.add(fleet.flux.namespace);
+  const chart = charts.chart(FOLDERS.NAMESPACES);
+  for (const ns of [...names].sort()) {
+    new ApiObject(chart, `ns-${ns}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, annotations: { ...NEVER_PRUNE } } });
   }
-  // The same check and message as `toJson()`.
-  const errors: string[] = [];
-  for (const c of constructs) for (const error of c.node.validate()) errors.push(`[${c.node.path}] ${error}`);
-  if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
-  return objects.map((o) => o.toJson() as OutputObject);
+  setSyncWave(chart, SyncWave.NAMESPACES);
+  return objectsOf(chart);
 }
 
 /**
- * A folder's chart, in an App of its own. `Chart.toJson()` resolves dependencies and validates
- * the whole App the chart belongs to, so in one shared App the host chart (most of the
- * constructs) would be walked again for every later folder. No construct refers to one in
- * another folder's chart, so separate Apps change nothing in the output.
+ * Two generated objects of one kind, namespace and name would be one object in the cluster, the
+ * last applied replacing the other (or two Argo CD Applications / Flux Kustomizations fighting
+ * over it). The loader refuses the clashes it can place in the fleet file; this catches any other.
  */
-function folderChart(apps: App[], name: string): Chart {
-  const app = new App({ outdir: 'cdk8s.out' });
-  // The CLI prints the collected warnings itself, once, after writing the tree.
-  Warnings.silence(app);
-  apps.push(app);
-  return new Chart(app, name, { disableResourceNameHashes: true });
+function refuseCollisions(file: string, folders: readonly OutputFolder[]): void {
+  const seen = new Map<string, string>();
+  const problems: { path: string; message: string }[] = [];
+  for (const folder of folders) {
+    for (const o of folder.objects) {
+      const id = `${o.apiVersion.split('/')[0]} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+      const first = seen.get(id);
+      if (first === undefined) seen.set(id, folder.name);
+      else
+        problems.push({
+          path: `${folder.name}/`,
+          message: `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} is generated twice (also in ${first}/); use namePrefix or rename one`,
+        });
+    }
+  }
+  if (problems.length > 0) throw new ValidationError(`${file}: generated objects collide`, problems);
 }
 
 /**
- * Builds the constructs for a fleet in a fixed number of charts (one per output folder, never one
- * per vCluster: cdk8s apps with thousands of charts synthesize in quadratic time) and returns the
- * synthesized objects grouped by folder. Pure apart from reading `env` for plaintext keys.
+ * Builds the constructs for a fleet in a fixed number of charts per key (never one per vCluster:
+ * cdk8s apps with thousands of charts synthesize in quadratic time) and returns the synthesized
+ * objects grouped by folder. Every key is a unit of its own (`keys/<id>/`, applied by its own
+ * Argo CD Application or Flux Kustomization), so a key that cannot be produced holds back only
+ * the vClusters using it. Pure apart from reading `env` for plaintext keys.
  */
 export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.env): FleetSynthesis {
-  const apps: App[] = [];
-  const host = folderChart(apps, FOLDERS.HOST);
-  const nsScope = new Construct(host, 'namespaces');
-  const keyScope = new Construct(host, 'keys');
-  const connScope = new Construct(host, 'vclusters');
+  if (fleet.clusters !== undefined) return synthesizeClusters(fleet, fleet.clusters, env);
+  const charts = new ChartFactory();
+  const tree = synthesizeTree(fleet, env, charts);
+  return { ...tree, warnings: [...charts.warnings(), ...tree.warnings] };
+}
 
-  const keys = new Map<string, IPlatformApiKey>();
-  const namespaces = new Set<string>();
-  for (const key of fleet.apiKeys) {
-    keys.set(key.id, addKey(keyScope, key, env));
-    // A fanned-out key's source lives in the vCluster namespaces; an existing one is not ours.
-    if (key.source.type !== 'existing' && key.fanOut !== 'clusterExternalSecret') namespaces.add(key.namespace);
-  }
+/** One cluster's tree (the whole fleet's, without `clusters`). */
+function synthesizeTree(fleet: Fleet, env: NodeJS.ProcessEnv, charts: ChartFactory, cluster?: FleetCluster): FleetSynthesis {
+  const namespaces = namespaceObjects(fleet, charts);
+  const { groups, connections } = keyGroups(fleet, charts, env);
 
-  const connections: VClusterPlatformConnection[] = [];
-  for (const vc of fleet.vclusters) {
-    namespaces.add(vc.namespace);
-    connections.push(
-      new VClusterPlatformConnection(connScope, `${vc.namespace}.${vc.effectiveRelease}`, {
-        release: vc.effectiveRelease,
-        namespace: vc.namespace,
-        vclusterVersion: vc.chartVersion,
-        apiKey: keys.get(vc.apiKey)!,
-        rbac: vc.rbac === 'chart' ? RbacMode.CHART : RbacMode.STATIC,
-        serviceAccountName: vc.serviceAccountName,
-        project: vc.project,
-      }),
-    );
-  }
-  if (fleet.flux.namespace !== undefined && fleet.vclusters.some((vc) => vc.delivery === 'flux')) namespaces.add(fleet.flux.namespace);
-  for (const ns of [...namespaces].sort()) {
-    new ApiObject(nsScope, `ns-${ns}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, annotations: { ...NEVER_PRUNE } } });
-  }
-  // One Argo CD sync of the root folder applies namespaces, then keys and RBAC, then Applications.
-  setSyncWave(nsScope, SyncWave.NAMESPACES);
-  setSyncWave(keyScope, SyncWave.ACCESS_KEYS);
-  setSyncWave(connScope, SyncWave.RBAC);
-
-  // Only keys carry deferred validations (a fan-out key needs a consumer).
-  const invalid = keyScope.node.findAll().flatMap((c) => c.node.validate().map((message) => ({ path: c.node.path, message })));
-  if (invalid.length > 0) throw new ValidationError(fleet.file, invalid);
-
-  const argoMembers = fleet.vclusters.map((vc, i) => ({ vc, connection: connections[i]! })).filter((m) => m.vc.delivery === 'argocd');
-  const fluxMembers = fleet.vclusters.map((vc, i) => ({ vc, connection: connections[i]! })).filter((m) => m.vc.delivery === 'flux');
-
-  const folders: OutputFolder[] = [{ name: FOLDERS.HOST, purpose: 'namespaces, access keys and RBAC: applied first', objects: objectsOf(host) }];
-  const rootFolders: string[] = [FOLDERS.HOST];
-
-  if (argoMembers.length > 0) {
-    const argo = folderChart(apps, FOLDERS.ARGOCD);
-    const a = fleet.argocd;
-    const options = {
-      namespace: a.namespace,
-      project: a.project,
-      destinationServer: a.destinationServer,
-      automated: a.syncPolicy === 'automated',
-      prune: a.prune,
-      selfHeal: a.selfHeal,
-    };
-    const repo = a.valuesRepository;
-    // The loader normalized the path; `.` means the tree sits at the repository root.
-    const repoPath = (vc: FleetVCluster): string => [repo!.path, valuesPath(vc.namespace, vc.effectiveRelease)].filter((p) => p !== '.').join('/');
-    if (a.applicationSet) {
-      new VClusterApplicationSet(argo, 'vclusters', {
-        ...options,
-        valuesRepository: { repoURL: repo!.repoURL, targetRevision: repo!.targetRevision },
-        vclusters: argoMembers.map(({ vc, connection }) => ({ connection, name: vc.name, valuesPath: repoPath(vc) })),
-      });
-    } else {
-      for (const { vc, connection } of argoMembers) {
-        new VClusterApplication(argo, `${vc.namespace}.${vc.effectiveRelease}`, {
-          ...options,
-          connection,
-          name: vc.name,
-          valuesRepository: repo ? { repoURL: repo.repoURL, targetRevision: repo.targetRevision, path: repoPath(vc) } : undefined,
-        });
-      }
-    }
-    folders.push({ name: FOLDERS.ARGOCD, purpose: 'Argo CD Applications (sync wave 1, after the keys and RBAC)', objects: objectsOf(argo) });
-    rootFolders.push(FOLDERS.ARGOCD);
-  }
-
-  if (fluxMembers.length > 0) {
-    const f = fleet.flux;
-    const releases = folderChart(apps, FOLDERS.FLUX);
-    const repository = new VClusterHelmRepository(releases, 'helm-repository', { namespace: f.sourceRef.namespace });
-    for (const { vc, connection } of fluxMembers) {
-      new VClusterHelmRelease(releases, `${vc.namespace}.${vc.effectiveRelease}`, {
-        connection,
-        name: vc.name,
-        namespace: f.namespace ?? vc.namespace,
-        // Always explicit (FACTS §4): when the fleet leaves it unset this is the name Flux would
-        // pick itself, so nothing changes, and the RBAC subject can never drift from it.
-        releaseName: vc.effectiveRelease,
-        interval: f.interval,
-        helmRepository: repository,
-        valuesFrom: f.valuesFrom === 'configMap' ? FluxValuesSource.CONFIG_MAP : FluxValuesSource.INLINE,
-      });
-    }
-    folders.push({ name: FOLDERS.FLUX, purpose: 'Flux HelmRepository, HelmReleases (and values ConfigMaps)', objects: objectsOf(releases) });
-
-    const system = folderChart(apps, FOLDERS.FLUX_SYSTEM);
-    // The path as written, less doubled and trailing slashes (`./dist//x/` → `./dist/x`).
-    const normalized = path.posix.normalize(f.path).replace(/\/+$/, '');
-    const base = f.path.startsWith('./') && normalized !== '.' ? `./${normalized}` : normalized;
-    const sourceRef = { kind: f.sourceRef.kind as FluxSourceKind, name: f.sourceRef.name, namespace: f.sourceRef.namespace };
-    const hostKs = new FluxKustomization(system, 'host', {
-      name: FLUX_KUSTOMIZATIONS.HOST,
-      namespace: f.sourceRef.namespace,
-      path: `${base}/${FOLDERS.HOST}`,
-      sourceRef,
-      interval: f.interval,
-      // Ready only once every key Secret exists: the control plane reads it once, at start-up.
-      wait: true,
-    });
-    new FluxKustomization(system, 'releases', {
-      name: FLUX_KUSTOMIZATIONS.RELEASES,
-      namespace: f.sourceRef.namespace,
-      path: `${base}/${FOLDERS.FLUX}`,
-      sourceRef,
-      interval: f.interval,
-      dependsOn: [hostKs.name],
-      wait: false,
-    });
+  const folders: OutputFolder[] = [{ role: 'namespaces', name: FOLDERS.NAMESPACES, purpose: 'every Namespace, applied once, before any key', objects: namespaces }];
+  for (const g of groups) {
     folders.push({
-      name: FOLDERS.FLUX_SYSTEM,
-      purpose: `Flux Kustomizations: ${FLUX_KUSTOMIZATIONS.HOST} (host/, waits until Ready), then ${FLUX_KUSTOMIZATIONS.RELEASES} (flux/, dependsOn)`,
-      objects: objectsOf(system),
+      role: 'keys',
+      name: keyFolder(FOLDERS.KEYS, g.key.id),
+      purpose: `key \`${g.key.id}\`: its Secret source and the RBAC of the ${g.members.length} vCluster(s) using it`,
+      objects: g.objects,
+      // A key Kustomization or Application points at it even when it holds nothing to apply.
+      keep: true,
     });
   }
+  const warnings: string[] = [];
+  const argo = argoFolders(fleet, groups, charts, warnings, cluster !== undefined && !isHub(cluster) ? cluster : undefined);
+  const flux = fluxFolders(fleet, groups, charts);
+  folders.push(...argo.folders, ...flux.folders);
+  refuseCollisions(fleet.file, folders);
+
+  // Without Argo CD, the root builds what no engine applies, for `kubectl apply -k` (as before).
+  const rootFolders = argo.rootFolders ?? [FOLDERS.NAMESPACES, ...groups.filter((g) => !flux.appliedKeys.has(g.key.id)).map((g) => keyFolder(FOLDERS.KEYS, g.key.id))];
 
   const valuesFiles: ValuesFile[] = fleet.vclusters.map((vc: FleetVCluster, i) => ({
     namespace: vc.namespace,
@@ -270,5 +193,69 @@ export function synthesizeFleet(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
     text: connections[i]!.valuesYaml,
   }));
 
-  return { folders, valuesFiles, rootFolders, warnings: apps.flatMap((app) => Warnings.collect(app)) };
+  return { folders, valuesFiles, rootFolders, warnings };
+}
+
+/** `a/b` joined the way the fleet wrote `a` (`.` stays out; `./x` keeps its `./`). */
+function joinPath(base: string, ...rest: string[]): string {
+  return base === '.' || base === './' ? rest.join('/') : [base.replace(/\/+$/, ''), ...rest].join('/');
+}
+
+/**
+ * A fleet over several host clusters: per cluster the tree of its own vClusters and the keys they
+ * use, under `clusters/<name>/` (the folder layout of a Flux repository, `clusters/<name>/`, each
+ * reconciled by that cluster's own Flux), every generated name prefixed with `<name>-`. Argo CD
+ * syncs them all from the hub: the root kustomization builds each cluster's `argocd/` folder.
+ */
+function synthesizeClusters(fleet: Fleet, clusters: readonly FleetCluster[], env: NodeJS.ProcessEnv): FleetSynthesis {
+  const charts = new ChartFactory();
+  const folders: OutputFolder[] = [];
+  const valuesFiles: ValuesFile[] = [];
+  const rootFolders: string[] = [];
+  const warnings: string[] = [];
+  const used = new Set<string>();
+  for (const cluster of clusters) {
+    const vclusters = cluster.vclusters.map((n) => fleet.vclusters[n]!);
+    const keyIds = new Set(vclusters.map((vc) => vc.apiKey));
+    keyIds.forEach((id) => used.add(id));
+    const base = `clusters/${cluster.name}`;
+    const repo = fleet.argocd.repository;
+    const values = fleet.argocd.valuesRepository;
+    const sub: Fleet = {
+      ...fleet,
+      vclusters,
+      apiKeys: fleet.apiKeys.filter((k) => keyIds.has(k.id)),
+      namePrefix: clusterPrefix(fleet.namePrefix, cluster.name),
+      argocd: {
+        ...fleet.argocd,
+        destinationServer: cluster.server ?? IN_CLUSTER_SERVER,
+        ...(repo ? { repository: { ...repo, path: joinPath(repo.path, base) } } : {}),
+        ...(values ? { valuesRepository: { ...values, path: joinPath(values.path, base) } } : {}),
+      },
+      flux: { ...fleet.flux, path: joinPath(fleet.flux.path, base) },
+      clusters: undefined,
+    };
+    const tree = synthesizeTree(sub, env, charts, cluster);
+    folders.push(...tree.folders.map((f) => ({ ...f, name: `${base}/${f.name}`, purpose: `cluster ${cluster.name}: ${f.purpose}` })));
+    valuesFiles.push(...tree.valuesFiles.map((v) => ({ ...v, prefix: base })));
+    // Only what Argo CD (on the hub) applies goes into the root; each Flux applies its own folder.
+    if (vclusters.some((vc) => vc.delivery === 'argocd')) rootFolders.push(...tree.rootFolders.map((f) => `${base}/${f}`));
+    warnings.push(...tree.warnings);
+  }
+  const unused = fleet.apiKeys.filter((k) => !used.has(k.id)).map((k) => k.id);
+  if (unused.length > 0) warnings.push(`no vCluster uses key(s) ${unused.join(', ')}, so no cluster gets them`);
+  const remote = clusters.some((c) => !isHub(c) && c.vclusters.some((n) => fleet.vclusters[n]!.delivery === 'argocd'));
+  const extraFiles = new Map<string, string>();
+  if (remote) extraFiles.set(APPLICATION_HEALTH_FILE, applicationHealthConfigMap(fleet.argocd.namespace));
+  return { folders, valuesFiles, rootFolders, warnings: [...charts.warnings(), ...warnings], extraFiles };
+}
+
+/** The argocd-cm patch restoring Application health (see topology-remote.ts), as a file to merge by hand. */
+function applicationHealthConfigMap(namespace: string): string {
+  return toYaml({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'argocd-cm', namespace, labels: { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' } },
+    data: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA },
+  });
 }

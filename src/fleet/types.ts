@@ -136,6 +136,16 @@ export interface FleetArgoCdValuesRepository {
   readonly path: string;
 }
 
+/** Where the generated tree sits in git: what the root Application syncs, and each per-key Application reads. */
+export interface FleetArgoCdRepository {
+  /** Repository URL as Argo CD knows it. */
+  readonly repoURL: string;
+  /** Branch, tag or commit. @default "HEAD" */
+  readonly targetRevision: string;
+  /** Where the generated tree sits in that repository, without leading `./` or trailing `/` (`.` for the root). @default "dist" */
+  readonly path: string;
+}
+
 /** Argo CD settings, defaults applied (also when no vCluster uses Argo CD). */
 export interface FleetArgoCd {
   /** Namespace of the Applications / ApplicationSet. @default "argocd" */
@@ -148,6 +158,12 @@ export interface FleetArgoCd {
   readonly applicationSet: boolean;
   /** Multi-source values repository; `undefined` means values go inline as `helm.valuesObject`. */
   readonly valuesRepository?: FleetArgoCdValuesRepository;
+  /**
+   * Where the tree sits in git, so that each key gets an Application of its own; `undefined` means
+   * one root Application applies everything (one bad key then blocks every vCluster).
+   * @default valuesRepository, when that is set
+   */
+  readonly repository?: FleetArgoCdRepository;
   /** Sync policy. @default "automated" */
   readonly syncPolicy: 'automated' | 'manual';
   /** `automated.prune` (only ever true with `automated`). @default false */
@@ -180,6 +196,18 @@ export interface FleetFlux {
   readonly path: string;
 }
 
+/** One host cluster of a fleet that declares `clusters`. */
+export interface FleetCluster {
+  /** Its key under `clusters`: a folder name (`clusters/<name>/`) and part of generated names. */
+  readonly name: string;
+  /** Argo CD destination by API server URL; exactly one of `server` and `argoName` is set. */
+  readonly server?: string;
+  /** Argo CD destination by the `name` of its cluster secret. */
+  readonly argoName?: string;
+  /** Positions in `Fleet.vclusters` of the vClusters that run on it, in fleet order. */
+  readonly vclusters: readonly number[];
+}
+
 /** A loaded, checked fleet. */
 export interface Fleet {
   /** The fleet file as named in messages (the display path given to the loader). */
@@ -200,4 +228,11 @@ export interface Fleet {
    * @default "keep"
    */
   readonly onRemoval?: RemovalPolicyName;
+  /** Put in front of every generated Application, ApplicationSet and Flux Kustomization name. @default "" */
+  readonly namePrefix: string;
+  /**
+   * The host clusters, when the fleet file declares `clusters`, in file order.
+   * @default undefined: one cluster, the one Argo CD / Flux run in
+   */
+  readonly clusters?: readonly FleetCluster[];
 }

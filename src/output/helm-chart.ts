@@ -1,5 +1,6 @@
 import { toYaml, toYamlDocuments } from './yaml-emit';
 import { OutputFolder, OutputObject, fileForKind } from './layout';
+import { ValidationError } from '../errors';
 
 /** Options for `renderHelmChart`. */
 export interface HelmChartOptions {
@@ -28,15 +29,19 @@ export function escapeForHelm(text: string): string {
 }
 
 /**
- * Namespaces stay out of every Helm template. A Namespace in a release is owned by it: Helm refuses
- * to install over a namespace it did not create ("invalid ownership metadata"), cannot keep its
- * release record in a namespace the same release creates, and `helm uninstall` would delete every
- * vCluster namespace with everything running in it (Helm ignores the Argo CD / Flux no-prune
- * annotations). The namespaces are created beforehand instead; NOTES.txt and the chart README
- * list them.
+ * What never goes into a Helm template. Namespaces: a Namespace in a release is owned by it: Helm
+ * refuses to install over a namespace it did not create ("invalid ownership metadata"), cannot
+ * keep its release record in a namespace the same release creates, and `helm uninstall` would
+ * delete every vCluster namespace with everything running in it (Helm ignores the Argo CD / Flux
+ * no-prune annotations); they are created beforehand instead (NOTES.txt and the README list them).
+ * Flux Kustomizations and the per-key Argo CD Applications (an Application whose source is a
+ * folder of the tree, not the vCluster chart): they make Argo CD or Flux apply the same keys and
+ * delivery objects from git, a second owner of what the release installs.
  */
 export function inHelmChart(obj: OutputObject): boolean {
-  return obj.kind !== 'Namespace';
+  if (obj.kind === 'Namespace' || obj.kind === 'Kustomization') return false;
+  const source = (obj as { spec?: { source?: { path?: unknown } } }).spec?.source;
+  return !(obj.kind === 'Application' && source?.path !== undefined);
 }
 
 /** The namespaces the chart needs to exist: the tree's Namespace objects, in emission order. */
@@ -78,7 +83,7 @@ function namespaceSection(folders: readonly OutputFolder[]): string[] {
   ];
   if (required.length > 0) {
     lines.push(
-      'Create the missing ones (safe to repeat), or `kubectl apply -f host/namespaces.yaml` of the plain tree:',
+      'Create the missing ones (safe to repeat), or `kubectl apply -f namespaces/namespaces.yaml` of the plain tree:',
       '',
       `    for ns in ${required.join(' ')}; do`,
       '      kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f -',
@@ -108,25 +113,28 @@ export function renderNotes(folders: readonly OutputFolder[]): string {
   return escapeForHelm(namespaceSection(folders).join('\n') + '\n');
 }
 
-/**
- * The host-side bundle (keys, RBAC, delivery objects) as a Helm chart in the layout
- * `cdk8s synth --format helm` uses: `Chart.yaml` (apiVersion v2), `README.md` and static
- * `templates/` plus `templates/NOTES.txt`. Namespaces are not templated (see `inHelmChart`).
- * Pure: same input, same files.
- */
-export function renderHelmChart(folders: readonly OutputFolder[], options: HelmChartOptions): Map<string, string> {
+/** The Secret a key object yields, as `<namespace>/<name>` (one per namespace for a ClusterExternalSecret). */
+function keySecrets(obj: OutputObject): string[] {
+  const o = obj as OutputObject & { spec?: Record<string, any> };
+  switch (o.kind) {
+    case 'Secret':
+    case 'SealedSecret':
+      return [`${o.metadata.namespace}/${o.metadata.name}`];
+    case 'ExternalSecret':
+      return [`${o.metadata.namespace}/${o.spec?.target?.name ?? o.metadata.name}`];
+    case 'ClusterExternalSecret': {
+      const name = o.spec?.externalSecretSpec?.target?.name ?? o.spec?.externalSecretName ?? o.metadata.name;
+      const selectors = (o.spec?.namespaceSelectors ?? []) as { matchExpressions?: { values?: string[] }[] }[];
+      return selectors.flatMap((sel) => (sel.matchExpressions ?? []).flatMap((e) => e.values ?? [])).map((ns) => `${ns}/${name}`);
+    }
+    default:
+      return [];
+  }
+}
+
+/** `templates/<folder>-<file>` for every templated object of `folders`, in a fixed order. */
+function templatesOf(folders: readonly OutputFolder[]): Map<string, string> {
   const files = new Map<string, string>();
-  files.set(
-    'Chart.yaml',
-    toYaml({
-      apiVersion: 'v2',
-      name: options.name,
-      description: `vCluster Platform access keys, RBAC and delivery objects generated from ${options.source} by cdk8s-vcluster-platform`,
-      type: 'application',
-      version: options.version,
-    }),
-  );
-  const templates: string[] = [];
   for (const folder of folders) {
     const groups = new Map<string, OutputObject[]>();
     for (const obj of folder.objects) {
@@ -136,36 +144,108 @@ export function renderHelmChart(folders: readonly OutputFolder[], options: HelmC
       if (!list) groups.set(file, (list = []));
       list.push(obj);
     }
-    for (const file of [...groups.keys()].sort()) {
-      const name = `templates/${folder.name}-${file}`;
-      templates.push(name);
-      files.set(name, escapeForHelm(toYamlDocuments(groups.get(file)!)));
-    }
+    for (const file of [...groups.keys()].sort()) files.set(`templates/${folder.name.replace(/\//g, '-')}-${file}`, escapeForHelm(toYamlDocuments(groups.get(file)!)));
   }
-  files.set('templates/NOTES.txt', renderNotes(folders));
-  files.set(
-    'README.md',
-    [
-      `# ${options.name}`,
-      '',
-      `Generated from \`${options.source}\` by cdk8s-vcluster-platform; do not edit. Static templates, no values:`,
-      'every setting lives in the fleet file.',
-      '',
-      '## Before you install',
-      '',
-      ...namespaceSection(folders),
-      '',
-      '## Install or upgrade',
-      '',
-      '```sh',
-      `helm upgrade --install ${options.name} ./<this folder> --namespace <one of the namespaces above>`,
-      '```',
-      '',
-      '## Templates',
-      '',
-      ...templates.map((t) => `- \`${t}\``),
-      '',
-    ].join('\n'),
-  );
   return files;
+}
+
+/** One chart: Chart.yaml, its templates and NOTES.txt, under `dir/`. */
+function addChart(files: Map<string, string>, dir: string, name: string, description: string, folders: readonly OutputFolder[], options: HelmChartOptions): string[] {
+  files.set(`${dir}/Chart.yaml`, toYaml({ apiVersion: 'v2', name, description, type: 'application', version: options.version }));
+  const templates = templatesOf(folders);
+  for (const [p, text] of templates) files.set(`${dir}/${p}`, text);
+  files.set(`${dir}/templates/NOTES.txt`, renderNotes(folders));
+  return [...templates.keys()].map((t) => `${dir}/${t}`);
+}
+
+/**
+ * The host-side bundle as TWO Helm charts in the layout `cdk8s synth --format helm` uses
+ * (`Chart.yaml` apiVersion v2, static `templates/` plus `templates/NOTES.txt`): `keys/` (the keys'
+ * Secret sources and RBAC) and `delivery/` (vCluster Applications or HelmRepository and
+ * HelmReleases), and a README saying how to install them. Two releases because Helm installs
+ * custom resources last, alphabetically, and waits for none: in one release an
+ * Application or HelmRelease is created before, or together with, the ExternalSecret or
+ * SealedSecret its vCluster needs at start-up. Namespaces, Flux Kustomizations and per-key Argo CD
+ * Applications are in neither (see `inHelmChart`). Pure: same input, same files.
+ */
+export function renderHelmChart(folders: readonly OutputFolder[], options: HelmChartOptions): Map<string, string> {
+  if (folders.some((f) => f.name.startsWith('clusters/'))) {
+    // One release installs into one cluster; the clusters' objects (same names) would also clash in it.
+    throw new ValidationError(`--helm-chart for ${options.source}`, [
+      {
+        path: 'clusters',
+        message: 'the fleet spans several host clusters, and a Helm release installs into one',
+        allowed: 'a fleet file per cluster for --helm-chart, or Argo CD / Flux for this fleet',
+      },
+    ]);
+  }
+  const files = new Map<string, string>();
+  const keyFolders = folders.filter((f) => f.role === 'keys' || f.role === 'namespaces');
+  const deliveryFolders = folders.filter((f) => f.role === 'delivery' || f.role === 'namespaces');
+  const keys = addChart(
+    files,
+    'keys',
+    `${options.name}-keys`,
+    `vCluster Platform access keys and RBAC generated from ${options.source} by cdk8s-vcluster-platform`,
+    keyFolders,
+    options,
+  );
+  const hasDelivery = deliveryFolders.some((f) => f.role === 'delivery' && f.objects.some(inHelmChart));
+  const delivery = hasDelivery
+    ? addChart(
+        files,
+        'delivery',
+        `${options.name}-delivery`,
+        `vCluster Argo CD Applications / Flux HelmReleases generated from ${options.source} by cdk8s-vcluster-platform`,
+        deliveryFolders,
+        options,
+      )
+    : [];
+  const secrets = [...new Set(folders.filter((f) => f.role === 'keys').flatMap((f) => f.objects.flatMap(keySecrets)))];
+  files.set('README.md', renderChartsReadme(folders, options, { keys, delivery, secrets }));
+  return files;
+}
+
+function renderChartsReadme(folders: readonly OutputFolder[], options: HelmChartOptions, parts: { keys: string[]; delivery: string[]; secrets: string[] }): string {
+  const lines = [
+    `# ${options.name}`,
+    '',
+    `Generated from \`${options.source}\` by cdk8s-vcluster-platform; do not edit. Static templates, no values:`,
+    'every setting lives in the fleet file. Two charts, two releases, installed in this order:',
+    '',
+    `1. \`keys/\` (\`${options.name}-keys\`): the access keys' Secret sources (ExternalSecret, SealedSecret, Secret) and RBAC.`,
+    ...(parts.delivery.length > 0
+      ? [`2. \`delivery/\` (\`${options.name}-delivery\`): what installs the vClusters (Argo CD Applications, or Flux HelmRepository and HelmReleases).`]
+      : []),
+    '',
+    'Why two: Helm installs custom resources last, in alphabetical order of kind, and waits for none of',
+    'them, so in one release an Application or HelmRelease would start a vCluster before its key Secret',
+    'exists (the control plane reads the key once, at start-up). Helm hooks could order them inside one',
+    'release, but hook resources are not managed by the release (no upgrade diff, no uninstall), which',
+    'is wrong for keys and vClusters alike. Neither chart holds Namespaces, Flux Kustomizations or the',
+    'per-key Argo CD Applications: those would make Argo CD or Flux apply the same objects from git, a',
+    'second owner. Use the charts instead of pointing Argo CD or Flux at the tree, not in addition.',
+    '',
+    '## Before you install',
+    '',
+    ...namespaceSection(folders),
+    '',
+    '## Install or upgrade',
+    '',
+    '```sh',
+    `helm upgrade --install ${options.name}-keys ./keys --namespace <one of the namespaces above>`,
+    ...(parts.secrets.length > 0 ? ['# wait until every key Secret exists (ESO wrote it, or the Sealed Secrets controller unsealed it):'] : []),
+    ...parts.secrets.map((id) => `kubectl wait --for=create --timeout=10m -n ${id.split('/')[0]} secret/${id.split('/')[1]}`),
+    ...(parts.delivery.length > 0 ? [`helm upgrade --install ${options.name}-delivery ./delivery --namespace <one of the namespaces above>`] : []),
+    '```',
+    '',
+    '`kubectl wait --for=create` needs kubectl 1.31 or later. A key that never appears holds back every',
+    'vCluster of the delivery release: install it once its keys exist, or leave its vClusters out of the fleet.',
+    '',
+    '## Templates',
+    '',
+    ...[...parts.keys, ...parts.delivery].map((t) => `- \`${t}\``),
+    '',
+  ];
+  return lines.join('\n');
 }

@@ -48,13 +48,18 @@ class Tree {
   /** Every object of the folder files (kustomization.yaml and vclusters/ left out). */
   objects(folder?: string): Obj[] {
     return [...this.files.keys()]
-      .filter((p) => /^[^/]+\/[^/]+\.yaml$/.test(p) && !p.startsWith('vclusters/') && !p.endsWith('/kustomization.yaml'))
+      .filter((p) => /^[^/]+\/([^/]+\/)?[^/]+\.yaml$/.test(p) && !p.startsWith('vclusters/') && !p.endsWith('/kustomization.yaml'))
       .filter((p) => folder === undefined || p.startsWith(`${folder}/`))
       .flatMap((p) => this.docs(p));
   }
 
   ofKind(kind: string): Obj[] {
     return this.objects().filter((o) => o.kind === kind);
+  }
+
+  /** The Applications that install a vCluster (not the per-key Applications that apply a key's folder). */
+  vclusterApps(): Obj[] {
+    return this.ofKind('Application').filter((a) => !String(a.metadata.name).startsWith('vcluster-platform-key-'));
   }
 
   /** The one object of a kind and name (and namespace, when given); fails when there is not exactly one. */
@@ -174,7 +179,9 @@ describe('delivery modes', () => {
       { name: 'team-a', namespace: 'team-a', release: 'team-a', version: '0.36.1' },
       { name: 'team-b', namespace: 'tenants', release: 'team-b-vc', version: '0.31.3' },
     ];
-    expect(t.ofKind('Application').map((a) => a.metadata.name)).toEqual(cases.map((c) => c.name));
+    expect(t.vclusterApps().map((a) => a.metadata.name)).toEqual(cases.map((c) => c.name));
+    // Without argocd.repository (nor valuesRepository) no per-key Application can point at git.
+    expect(t.ofKind('Application').filter((a) => String(a.metadata.name).startsWith('vcluster-platform-key-'))).toEqual([]);
     for (const c of cases) {
       const app = t.one('Application', c.name, 'argocd');
       expect(app.spec.sources).toBeUndefined();
@@ -183,7 +190,8 @@ describe('delivery modes', () => {
       expect(app.spec.source.helm.valuesObject).toEqual(t.values(c.namespace, c.release));
     }
     expect([...t.files.keys()].filter((p) => /^(flux|flux-system)\//.test(p))).toEqual([]);
-    expect(parse(t.files.get('kustomization.yaml')!).resources).toEqual(['host', 'argocd']);
+    // One root Application applies everything, keys included (the behaviour before argocd.repository).
+    expect(parse(t.files.get('kustomization.yaml')!).resources).toEqual(['namespaces', 'keys/shared', 'argocd']);
   });
 
   // Written paths, and the prefix `$values/` paths must carry: Argo CD joins them with the repository root.
@@ -196,7 +204,7 @@ describe('delivery modes', () => {
   test.each(REPO_PATHS)('argocd, multi-source with valuesRepository.path %j: $values/ points at the vcluster.yaml in the tree', (repoPath, prefix) => {
     const repository = { repoURL: 'https://github.com/acme/gitops.git', targetRevision: 'main', ...(repoPath !== undefined ? { path: repoPath } : {}) };
     const t = synth(fleet({ defaults: { delivery: 'argocd' }, argocd: { valuesRepository: repository }, vclusters: TWO_ARGO_VCLUSTERS }));
-    const apps = t.ofKind('Application');
+    const apps = t.vclusterApps();
     expect(apps).toHaveLength(2);
     for (const app of apps) {
       expect(app.spec.source).toBeUndefined();
@@ -212,7 +220,9 @@ describe('delivery modes', () => {
       expect(t.files.has(inTree)).toBe(true);
       expect(chart!.helm.valuesObject).toBeUndefined();
     }
-    if (repoPath === './gitops/dist/') expect(t.files.get('argocd/applications.yaml')).toMatchSnapshot();
+    if (repoPath === './gitops/dist/') expect(t.files.get('argocd/shared/applications.yaml')).toMatchSnapshot();
+    // valuesRepository also says where the tree is: the key gets an Application of its own.
+    expect(t.one('Application', 'vcluster-platform-key-shared', 'argocd').spec.source.path).toBe(`${prefix}argocd/shared`);
   });
 
   // Regression: "." and "./" (the tree at the repository root) once became "./vclusters/...",
@@ -230,16 +240,18 @@ describe('delivery modes', () => {
         vclusters: [{ name: 'team-a' }],
       }),
     );
-    const text = t.files.get(applicationSet ? 'argocd/applicationsets.yaml' : 'argocd/applications.yaml')!;
+    const text = t.files.get(applicationSet ? 'argocd/shared/applicationsets.yaml' : 'argocd/shared/applications.yaml')!;
+    expect(t.one('Application', 'vcluster-platform-key-shared', 'argocd').spec.source.path).toBe('argocd/shared');
     expect(text).toContain(applicationSet ? 'valuesPath: vclusters/team-a/team-a/vcluster.yaml' : '$values/vclusters/team-a/team-a/vcluster.yaml');
   });
 
   test('argocd, ApplicationSet: one list element per vCluster, and each rendered Application reads a values file that exists', () => {
     const repository = { repoURL: 'https://github.com/acme/gitops.git', path: 'clusters/prod/dist' };
     const t = synth(fleet({ defaults: { delivery: 'argocd' }, argocd: { applicationSet: true, valuesRepository: repository }, vclusters: TWO_ARGO_VCLUSTERS }));
-    expect(t.files.get('argocd/applicationsets.yaml')).toMatchSnapshot();
-    expect(t.ofKind('Application')).toEqual([]);
-    const set = t.one('ApplicationSet', 'vclusters', 'argocd');
+    expect(t.files.get('argocd/shared/applicationsets.yaml')).toMatchSnapshot();
+    expect(t.vclusterApps()).toEqual([]);
+    // One ApplicationSet per key, inside that key's Application.
+    const set = t.one('ApplicationSet', 'vclusters-shared', 'argocd');
     expect(wave(set)).toBe('1');
     const elements = set.spec.generators[0].list.elements as Obj[];
     expect(elements).toEqual([
@@ -262,8 +274,8 @@ describe('delivery modes', () => {
 
   test('flux, inline: HelmReleases in the vCluster namespaces with spec.values = vcluster.yaml', () => {
     const t = synth(fleet({ defaults: { delivery: 'flux' }, vclusters: [{ name: 'team-a' }, { name: 'team-b', release: 'team-b-vc', chartVersion: '0.31.3' }] }));
-    expect(t.files.get('flux/helmreleases.yaml')).toMatchSnapshot();
-    expect(t.files.has('flux/values-configmaps.yaml')).toBe(false);
+    expect(t.files.get('flux/shared/helmreleases.yaml')).toMatchSnapshot();
+    expect(t.files.has('flux/shared/values-configmaps.yaml')).toBe(false);
     const repo = t.one('HelmRepository', 'loft-sh', 'flux-system');
     expect(repo.spec.url).toBe('https://charts.loft.sh');
     for (const [name, release, version] of [
@@ -282,7 +294,7 @@ describe('delivery modes', () => {
 
   test('flux, valuesFrom configMap: each ConfigMap holds the vcluster.yaml text itself, beside its HelmRelease', () => {
     const t = synth(fleet({ defaults: { delivery: 'flux' }, flux: { valuesFrom: 'configMap' }, vclusters: [{ name: 'team-a' }, { name: 'team-b', namespace: 'tenants' }] }));
-    expect(t.files.get('flux/values-configmaps.yaml')).toMatchSnapshot();
+    expect(t.files.get('flux/shared/values-configmaps.yaml')).toMatchSnapshot();
     const releases = t.ofKind('HelmRelease');
     expect(releases).toHaveLength(2);
     expect(t.ofKind('ConfigMap')).toHaveLength(2);
@@ -306,7 +318,7 @@ describe('delivery modes', () => {
         vclusters: [{ name: 'team-a' }, { name: 'team-b', namespace: 'tenants' }, { name: 'flux-local', namespace: 'flux-system' }],
       }),
     );
-    expect(t.files.get('flux/helmreleases.yaml')).toMatchSnapshot();
+    expect(t.files.get('flux/shared/helmreleases.yaml')).toMatchSnapshot();
     for (const [name, namespace, release] of [
       ['team-a', 'team-a', 'team-a-team-a'],
       ['team-b', 'tenants', 'tenants-team-b'],
@@ -325,12 +337,12 @@ describe('delivery modes', () => {
     expect(t.ofKind('Namespace').map((n) => n.metadata.name)).toContain('flux-system');
   });
 
-  test('none: only host/ and vclusters/ (no argocd/, flux/ or flux-system/), the root kustomization over host/', () => {
+  test('none: only namespaces/, keys/ and vclusters/ (no argocd/, flux/ or flux-system/), the root kustomization over namespaces/ and keys/', () => {
     const t = synth(fleet({ vclusters: [{ name: 'team-a' }, { name: 'team-b', namespace: 'tenants', release: 'b' }] }));
     expect([...t.files.keys()]).toMatchSnapshot();
-    expect([...t.files.keys()].filter((p) => !/^(host\/|vclusters\/|kustomization\.yaml$|README\.md$|\.generated-files$)/.test(p))).toEqual([]);
+    expect([...t.files.keys()].filter((p) => !/^(namespaces\/|keys\/shared\/|vclusters\/|kustomization\.yaml$|README\.md$|\.generated-files$)/.test(p))).toEqual([]);
     expect(t.valuesFiles()).toEqual([valuesPathOf('team-a', 'team-a'), valuesPathOf('tenants', 'b')]);
-    expect(parse(t.files.get('kustomization.yaml')!).resources).toEqual(['host']);
+    expect(parse(t.files.get('kustomization.yaml')!).resources).toEqual(['namespaces', 'keys/shared']);
     expect(t.objects().filter((o) => ['Application', 'ApplicationSet', 'HelmRelease', 'HelmRepository', 'Kustomization'].includes(o.kind))).toEqual([]);
     expect(t.stdout).toMatch(/: 2 vClusters, /);
   });
@@ -364,25 +376,59 @@ describe('apply order', () => {
     ['full.yaml with an ApplicationSet', () => fullTree(true)],
   ];
 
-  test.each(ARGO_TREES)('Argo CD (%s): Namespaces wave -2, keys and RBAC wave -1, Applications wave 1, strictly in that order', (_label, make) => {
-    const t = make();
-    const host = t.objects('host');
-    const argo = t.objects('argocd');
-    expect(argo.length).toBeGreaterThan(0);
-    // Every object has the wave of its kind; an object without one would sync in wave 0.
-    for (const o of host)
-      expect({ kind: o.kind, name: o.metadata.name, wave: wave(o) }).toEqual({ kind: o.kind, name: o.metadata.name, wave: HOST_WAVES[o.kind] ?? '<a kind host/ must not hold>' });
-    for (const o of argo) expect({ kind: o.kind, name: o.metadata.name, wave: wave(o) }).toEqual({ kind: o.kind, name: o.metadata.name, wave: '1' });
-    const waves = (objs: Obj[], kinds: string[]): number[] => objs.filter((o) => kinds.includes(o.kind)).map((o) => Number(wave(o)));
-    const namespaces = waves(host, ['Namespace']);
-    const keysAndRbac = waves(host, ['Secret', 'ExternalSecret', 'ClusterExternalSecret', 'SealedSecret', 'Role', 'RoleBinding']);
-    const apps = waves(argo, ['Application', 'ApplicationSet']);
-    expect(Math.max(...namespaces)).toBeLessThan(Math.min(...keysAndRbac));
-    expect(Math.max(...keysAndRbac)).toBeLessThan(Math.min(...apps));
-    // In apply order: by wave, then by kind and name.
-    const order = [...host, ...argo].map((o) => ({ wave: Number(wave(o)), id: `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}` }));
-    order.sort((a, b) => a.wave - b.wave || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    expect(order.map((o) => `${o.wave} ${o.id}`)).toMatchSnapshot();
+  test.each(ARGO_TREES)(
+    'Argo CD (%s): the root holds Namespaces (wave -2) and one Application per key in its last wave (0); each key Application syncs its key and RBAC (wave -1) before its vCluster Applications (wave 1)',
+    (_label, make) => {
+      const t = make();
+      const root = parse(t.files.get('kustomization.yaml')!).resources as string[];
+      expect(root).toEqual(['namespaces', 'argocd']);
+      const rootObjects = [...t.objects('namespaces'), ...t.docs('argocd/applications.yaml')];
+      for (const o of t.objects('namespaces')) expect({ name: o.metadata.name, wave: wave(o) }).toEqual({ name: o.metadata.name, wave: '-2' });
+      const keyApps = t.docs('argocd/applications.yaml');
+      expect(keyApps.length).toBeGreaterThan(0);
+      // gitops-engine ends a sync after its last wave without waiting for its health: the key
+      // Applications must be that last wave, so the root never waits on (or fails for) a key.
+      const rootWaves = rootObjects.map((o) => Number(wave(o)));
+      for (const app of keyApps) expect({ name: app.metadata.name, wave: wave(app) }).toEqual({ name: app.metadata.name, wave: String(Math.max(...rootWaves)) });
+      expect(Math.max(...t.objects('namespaces').map((o) => Number(wave(o))))).toBeLessThan(Math.min(...keyApps.map((o) => Number(wave(o)))));
+      const order: string[] = [];
+      for (const app of keyApps) {
+        const id = String(app.metadata.name).replace('vcluster-platform-key-', '');
+        // The Application syncs argocd/<id>/, which builds keys/<id>/ and the key's own vCluster Applications.
+        expect(app.spec.source.path.endsWith(`argocd/${id}`)).toBe(true);
+        expect(app.spec.syncPolicy.retry).toEqual({ limit: -1, backoff: { duration: '30s', factor: 2, maxDuration: '10m' }, refresh: true });
+        expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc' });
+        expect(parse(t.files.get(`argocd/${id}/kustomization.yaml`)!).resources).toContain(`../../keys/${id}`);
+        const keyObjects = t.objects(`keys/${id}`);
+        const delivery = t.objects(`argocd/${id}`);
+        for (const o of keyObjects)
+          expect({ kind: o.kind, name: o.metadata.name, wave: wave(o) }).toEqual({
+            kind: o.kind,
+            name: o.metadata.name,
+            wave: HOST_WAVES[o.kind] ?? '<a kind keys/ must not hold>',
+          });
+        for (const o of delivery) expect({ kind: o.kind, name: o.metadata.name, wave: wave(o) }).toEqual({ kind: o.kind, name: o.metadata.name, wave: '1' });
+        // In apply order within that Application: by wave, then by kind and name.
+        const inApp = [...keyObjects, ...delivery].map((o) => ({ wave: Number(wave(o)), id: `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}` }));
+        inApp.sort((a, b) => a.wave - b.wave || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        order.push(`Application ${app.metadata.name}:`, ...inApp.map((o) => `  ${o.wave} ${o.id}`));
+      }
+      // Every vCluster Application sits in the folder of exactly the key it reads.
+      const placed = keyApps.flatMap((app) => t.objects(`argocd/${String(app.metadata.name).replace('vcluster-platform-key-', '')}`));
+      expect(placed.length).toBe(t.ofKind('ApplicationSet').length + t.vclusterApps().length);
+      expect(order).toMatchSnapshot();
+    },
+  );
+
+  test('the committed example: its demo SealedSecret (key payments, never decryptable) can hold back only the payments vCluster', () => {
+    const t = new Tree(readTree(path.join(REPO, 'dist')), '');
+    // What each key Application applies, through its kustomization (argocd/<id>/ + keys/<id>/).
+    const applied = (id: string): string[] => [...t.objects(`keys/${id}`), ...t.objects(`argocd/${id}`)].map((o) => `${o.kind} ${o.metadata.name}`).sort();
+    expect(applied('payments')).toEqual(['Application payments', 'SealedSecret vcluster-platform-api-key']);
+    expect(applied('shared').filter((o) => o.startsWith('Application') || o.startsWith('SealedSecret'))).toEqual(['Application team-a', 'Application team-b']);
+    // The root applies no key object itself: a Degraded SealedSecret fails only vcluster-platform-key-payments.
+    expect(t.objects('namespaces').map((o) => o.kind)).toEqual(t.objects('namespaces').map(() => 'Namespace'));
+    expect(t.docs('argocd/applications.yaml').map((a) => a.metadata.name)).toEqual(['vcluster-platform-key-shared', 'vcluster-platform-key-payments']);
   });
 
   // flux.path as written → the base the Kustomization paths start with.
@@ -393,40 +439,107 @@ describe('apply order', () => {
     ['.', '.'],
   ];
 
-  test.each(FLUX_PATHS)('Flux (flux.path %j): releases Kustomization dependsOn the host one, which waits; paths <flux.path>/host and <flux.path>/flux', (fluxPath, base) => {
-    const sourceRef = { kind: 'GitRepository', name: 'platform-gitops', namespace: 'flux-system' };
+  test.each(FLUX_PATHS)(
+    'Flux (flux.path %j): per key a Kustomization gated on the key Secret (healthChecks, wait false) and a releases Kustomization that dependsOn it; paths under <flux.path>',
+    (fluxPath, base) => {
+      const sourceRef = { kind: 'GitRepository', name: 'platform-gitops', namespace: 'flux-system' };
+      const t = synth(
+        fleet({
+          defaults: { delivery: 'flux' },
+          flux: { sourceRef, interval: '5m', ...(fluxPath !== undefined ? { path: fluxPath } : {}) },
+          apiKeys: { shared: esKey('vcluster-platform'), other: esKey('other-keys') },
+          vclusters: [{ name: 'team-a' }, { name: 'team-b', apiKey: 'other' }],
+        }),
+      );
+      const kustomizations = t.objects('flux-system');
+      expect(kustomizations.map((k) => `${k.apiVersion} ${k.kind} ${k.metadata.namespace}/${k.metadata.name}`)).toEqual([
+        'kustomize.toolkit.fluxcd.io/v1 Kustomization flux-system/vcluster-platform-namespaces',
+        'kustomize.toolkit.fluxcd.io/v1 Kustomization flux-system/vcluster-platform-sources',
+        'kustomize.toolkit.fluxcd.io/v1 Kustomization flux-system/vcluster-platform-key-shared',
+        'kustomize.toolkit.fluxcd.io/v1 Kustomization flux-system/vcluster-platform-releases-shared',
+        'kustomize.toolkit.fluxcd.io/v1 Kustomization flux-system/vcluster-platform-key-other',
+        'kustomize.toolkit.fluxcd.io/v1 Kustomization flux-system/vcluster-platform-releases-other',
+      ]);
+      const ks = (name: string): Obj => t.one('Kustomization', name, 'flux-system');
+      // Namespaces report their phase to kstatus, so wait really waits for them.
+      expect(ks('vcluster-platform-namespaces').spec).toMatchObject({ path: `${base}/namespaces`, wait: true, sourceRef, interval: '5m' });
+      expect(ks('vcluster-platform-sources').spec).toMatchObject({ path: `${base}/flux`, wait: false });
+      for (const [id, namespace] of [
+        ['shared', 'vcluster-platform'],
+        ['other', 'other-keys'],
+      ] as const) {
+        const key = ks(`vcluster-platform-key-${id}`);
+        // wait: true would pass a SealedSecret that failed to decrypt (kstatus: no known conditions
+        // = Current) and ignore healthChecks: the gate is the Secret itself.
+        expect(key.spec).toMatchObject({ path: `${base}/keys/${id}`, wait: false, timeout: '5m', retryInterval: '2m', dependsOn: [{ name: 'vcluster-platform-namespaces' }] });
+        expect(key.spec.healthChecks).toEqual([{ apiVersion: 'v1', kind: 'Secret', name: 'vcluster-platform-api-key', namespace }]);
+        const releases = ks(`vcluster-platform-releases-${id}`);
+        expect(releases.spec).toMatchObject({ path: `${base}/flux/${id}`, dependsOn: [{ name: `vcluster-platform-key-${id}` }, { name: 'vcluster-platform-sources' }] });
+        // Each path names a folder of this tree that kustomize can build; keys only in keys/, releases only in flux/<id>/.
+        expect([t.files.has(`keys/${id}/kustomization.yaml`), t.files.has(`flux/${id}/kustomization.yaml`)]).toEqual([true, true]);
+        expect(t.objects(`keys/${id}`).filter((o) => o.kind === 'HelmRelease')).toEqual([]);
+        expect(t.objects(`flux/${id}`).filter((o) => o.kind in HOST_WAVES)).toEqual([]);
+      }
+      expect(t.one('HelmRelease', 'team-a', 'team-a')).toBeDefined();
+      expect(t.objects('flux/shared').map((o) => o.metadata.name)).toEqual(['team-a']);
+      expect(t.objects('flux/other').map((o) => o.metadata.name)).toEqual(['team-b']);
+      if (fluxPath === undefined) expect(t.files.get('flux-system/kustomizations.yaml')).toMatchSnapshot();
+    },
+  );
+
+  test('Flux, fanned-out key: the key Kustomization checks the Secret in every Flux vCluster namespace it is placed in', () => {
     const t = synth(
       fleet({
         defaults: { delivery: 'flux' },
-        flux: { sourceRef, interval: '5m', ...(fluxPath !== undefined ? { path: fluxPath } : {}) },
-        vclusters: [{ name: 'team-a' }],
+        apiKeys: { shared: esKey('vcluster-platform', { fanOut: 'clusterExternalSecret' }) },
+        vclusters: [{ name: 'team-b' }, { name: 'team-a' }, { name: 'team-c', delivery: 'none' }],
       }),
     );
-    const kustomizations = t.objects('flux-system');
-    expect(kustomizations.map((k) => `${k.apiVersion} ${k.kind} ${k.metadata.namespace}/${k.metadata.name}`)).toEqual([
-      'kustomize.toolkit.fluxcd.io/v1 Kustomization flux-system/vcluster-platform-host',
-      'kustomize.toolkit.fluxcd.io/v1 Kustomization flux-system/vcluster-platform-releases',
+    expect(t.one('Kustomization', 'vcluster-platform-key-shared', 'flux-system').spec.healthChecks).toEqual([
+      { apiVersion: 'v1', kind: 'Secret', name: 'vcluster-platform-api-key', namespace: 'team-a' },
+      { apiVersion: 'v1', kind: 'Secret', name: 'vcluster-platform-api-key', namespace: 'team-b' },
     ]);
-    const [host, releases] = kustomizations as [Obj, Obj];
-    expect(host.spec).toMatchObject({ path: `${base}/host`, wait: true, sourceRef, interval: '5m' });
-    expect(host.spec.dependsOn).toBeUndefined();
-    expect(releases.spec).toMatchObject({ path: `${base}/flux`, sourceRef, interval: '5m', dependsOn: [{ name: 'vcluster-platform-host' }] });
-    // Both paths name folders of this tree that kustomize can build.
-    expect([t.files.has('host/kustomization.yaml'), t.files.has('flux/kustomization.yaml')]).toEqual([true, true]);
-    // Keys come with host/ (first, waited for); HelmReleases only with flux/ (after it).
-    expect(t.objects('host').filter((o) => o.kind === 'HelmRelease')).toEqual([]);
-    expect(t.objects('flux').filter((o) => o.kind in HOST_WAVES)).toEqual([]);
-    if (fluxPath === undefined) expect(t.files.get('flux-system/kustomizations.yaml')).toMatchSnapshot();
   });
 
-  // With flux.namespace flux-system, host/ declares Namespace flux-system, and the
-  // vcluster-platform-host Kustomization (prune: true) owns it. Were it prunable, Flux would delete
-  // that Namespace, with Flux itself in it, once the last Flux vCluster leaves (fluxcd/flux2#4570).
-  test('the namespace Flux runs in is never pruned by the host Kustomization: absent from host/, or annotated prune: disabled', () => {
+  // With flux.namespace flux-system, namespaces/ declares Namespace flux-system, and the
+  // vcluster-platform-namespaces Kustomization (prune: true) owns it. Were it prunable, Flux would
+  // delete that Namespace, with Flux itself in it, once the last Flux vCluster leaves (fluxcd/flux2#4570).
+  test('the namespace Flux runs in is never pruned by the namespaces Kustomization: absent from namespaces/, or annotated prune: disabled', () => {
     const t = synth(fleet({ defaults: { delivery: 'flux' }, flux: { namespace: 'flux-system' }, vclusters: [{ name: 'team-a' }] }));
-    expect(t.one('Kustomization', 'vcluster-platform-host', 'flux-system').spec.prune).toBe(true);
+    expect(t.one('Kustomization', 'vcluster-platform-namespaces', 'flux-system').spec.prune).toBe(true);
     const ns = t.ofKind('Namespace').find((n) => n.metadata.name === 'flux-system');
     expect(ns === undefined ? 'absent' : (ns.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune'] ?? 'prunable')).toMatch(/^(absent|disabled)$/);
+  });
+});
+
+describe('namePrefix', () => {
+  test('is put in front of every generated Application, ApplicationSet and Flux Kustomization name, and of nothing else', () => {
+    const plain = fleet({
+      argocd: { repository: { repoURL: 'https://github.com/acme/gitops.git' } },
+      vclusters: [
+        { name: 'team-a', delivery: 'argocd' },
+        { name: 'team-b', delivery: 'flux' },
+      ],
+    });
+    const a = synth(plain);
+    const b = synth({ ...plain, namePrefix: 'prod-' });
+    const names = (t: Tree, kind: string): string[] => t.ofKind(kind).map((o) => o.metadata.name);
+    expect(names(b, 'Application')).toEqual(names(a, 'Application').map((n) => `prod-${n}`));
+    expect(names(b, 'Kustomization')).toEqual(names(a, 'Kustomization').map((n) => `prod-${n}`));
+    expect(names(b, 'Application').sort()).toEqual(['prod-team-a', 'prod-vcluster-platform-key-shared']);
+    // dependsOn follows the names.
+    expect(b.one('Kustomization', 'prod-vcluster-platform-releases-shared', 'flux-system').spec.dependsOn).toEqual([
+      { name: 'prod-vcluster-platform-key-shared' },
+      { name: 'prod-vcluster-platform-sources' },
+    ]);
+    expect(b.one('Kustomization', 'prod-vcluster-platform-key-shared', 'flux-system').spec.dependsOn).toEqual([{ name: 'prod-vcluster-platform-namespaces' }]);
+    // The Helm release (and so the service account the RBAC binds) does not change with the prefix.
+    expect(b.one('Application', 'prod-team-a', 'argocd').spec.source.helm.releaseName).toBe('team-a');
+    for (const kind of ['HelmRelease', 'ExternalSecret', 'Role', 'RoleBinding', 'Namespace', 'HelmRepository']) expect(names(b, kind)).toEqual(names(a, kind));
+    expect(b.valuesFiles()).toEqual(a.valuesFiles());
+    const set = synth({ ...plain, namePrefix: 'prod-', argocd: { applicationSet: true, valuesRepository: { repoURL: 'https://github.com/acme/gitops.git' } } });
+    const appSet = set.one('ApplicationSet', 'prod-vclusters-shared', 'argocd');
+    expect(appSet.spec.generators[0].list.elements.map((e: Obj) => [e.name, e.release])).toEqual([['prod-team-a', 'team-a']]);
   });
 });
 
@@ -614,7 +727,15 @@ describe('key rotation', () => {
     // AND every file that changed belongs to a vCluster on key a (or is a delivery file listing it)
     const changed = [...after.files.keys()].filter((p) => after.files.get(p) !== before.files.get(p));
     expect(changed).toEqual(expect.arrayContaining(ON_A.map((vc) => valuesPathOf(vc, vc))));
-    const allowed = [...ON_A.map((vc) => valuesPathOf(vc, vc)), 'argocd/applications.yaml', 'flux/helmreleases.yaml', 'flux/values-configmaps.yaml', 'host/access-keys.yaml'];
+    // Key a's own folders only: the other keys' Applications, HelmReleases and key objects are untouched.
+    const allowed = [
+      ...ON_A.map((vc) => valuesPathOf(vc, vc)),
+      'argocd/applications.yaml',
+      'argocd/a/applications.yaml',
+      'flux/a/helmreleases.yaml',
+      'flux/a/values-configmaps.yaml',
+      'keys/a/access-keys.yaml',
+    ];
     expect(changed.filter((p) => !allowed.includes(p))).toEqual([]);
     expect([...after.files.keys()]).toEqual([...before.files.keys()]);
   });
@@ -650,7 +771,7 @@ describe('ClusterExternalSecret fan-out', () => {
         ],
       }),
     );
-    expect(t.files.get('host/access-keys.yaml')).toMatchSnapshot();
+    expect(t.files.get('keys/shared/access-keys.yaml')).toMatchSnapshot();
 
     // THEN one ClusterExternalSecret whose selector lists exactly the consumers' namespaces
     const [ces, ...more] = t.ofKind('ClusterExternalSecret');

@@ -652,6 +652,8 @@ function releasesFromDelivery(objects: readonly K8sObject[]): Map<string, { rele
     if (o.kind === 'Application') {
       const sources: any[] = o.spec.sources ?? [o.spec.source];
       const chart = sources.find((s) => s.chart === 'vcluster');
+      // A per-key Application applies a folder of the tree (the key, then its vCluster Applications).
+      if (chart === undefined) continue;
       found.set(`Application ${o.metadata.name}`, {
         release: chart.helm?.releaseName ?? o.metadata.name,
         namespace: o.spec.destination.namespace,
