@@ -15,6 +15,7 @@ import { generateFleetYaml } from '../../bench/fleet-generator';
 import { run } from '../../src/cli/synth';
 import { SealedSecretScope } from '../../src/sealing/scope';
 import { sealValue } from '../../src/sealing/sealed-secrets';
+import { processIdentity } from '../../src/output/write-lock';
 import { sharedKeyFleet } from '../support/fleets';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -201,12 +202,12 @@ function expectSameTree(dir: string, expected: Tree): void {
   expect(treeDiff(readTree(dir), expected)).toEqual([]);
 }
 
-/** Entries beside `dir` that the writer makes (`.<base>.tmp-<pid>`, `.<base>.old-<pid>`). */
+/** Entries beside `dir` that the writer makes (`.<base>.vcp-tmp-<pid>`, `.<base>.vcp-old-<pid>`, its lock), but not its record of what it wrote. */
 function writerSiblings(dir: string): string[] {
   const base = path.basename(dir);
   return fs
     .readdirSync(path.dirname(dir))
-    .filter((n) => n.startsWith(`.${base}.`))
+    .filter((n) => n.startsWith(`.${base}.`) && n !== `.${base}.vcp-written`)
     .sort();
 }
 
@@ -625,7 +626,7 @@ describe('options and exit codes', () => {
     // The output's parent is a file: the file system refuses, which is not an input error.
     const o = await runCli(['--fleet', path.join(REPO, 'vclusters.yaml'), '--out', 'a-file/out'], { cwd: dir });
     expect(o.code).toBe(70);
-    expect(o.stderr).toMatch(/^error: ENOTDIR: not a directory[^\n]*\n$/);
+    expect(o.stderr).toMatch(/^error: cannot write the output: a part of the path is a file, not a folder: fix the path \[ENOTDIR \(\w+ a-file\/out\)\]\n$/);
     expectNoStack(o.stderr);
 
     const debug = await runCli(['--fleet', path.join(REPO, 'vclusters.yaml'), '--out', 'a-file/out'], { cwd: dir, env: childEnv({ VCLUSTER_PLATFORM_DEBUG: '1' }) });
@@ -709,10 +710,12 @@ describe('the output folder', () => {
     const before = readTree(out);
     const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
     try {
-      const busy = path.join(dir, `.dist.tmp-${sleeper.pid}`);
-      fs.mkdirSync(busy);
+      // The lock a writer in that process would hold.
+      const identity = processIdentity(sleeper.pid as number)!;
+      const busy = path.join(dir, '.dist.vcp-lock');
+      fs.writeFileSync(busy, `pid=${identity.pid}\nstart=${identity.start}\nboot=${identity.boot}\n`);
       const o = runInProcess(['--fleet', 'test/fixtures/fleet/minimal.yaml', '--out', out]);
-      expect(o.code).not.toBe(0);
+      expect(o.code).toBe(70);
       expect(o.stderr).toContain(`process ${sleeper.pid} is writing it`);
       expect(o.stderr.trimEnd().split('\n')).toHaveLength(1);
       expectSameTree(out, before);
@@ -780,7 +783,7 @@ describe('SIGKILL while writing a 10,000-vCluster tree', () => {
   function currentTree(context: string): 'A' | 'B' {
     if (!fs.existsSync(out)) {
       // Killed between the two renames: exactly one old tree aside, which the next run restores.
-      const olds = writerSiblings(out).filter((n) => n.startsWith('.dist.old-'));
+      const olds = writerSiblings(out).filter((n) => n.startsWith('.dist.vcp-old-'));
       expect({ context, olds: olds.length }).toEqual({ context, olds: 1 });
       const aside = readTree(path.join(dir, olds[0]!));
       const which = treeDiff(aside, trees.A!).length === 0 ? 'A' : 'B';
@@ -801,7 +804,7 @@ describe('SIGKILL while writing a 10,000-vCluster tree', () => {
     const context = `seed ${SEED}: kill at ${point} + ${delay} ms writing ${target}`;
     const child = spawn(process.execPath, [MAIN, '--fleet', fleets[target], '--out', 'dist'], { cwd: dir, env: childEnv(), stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-    const marker = point === 'write' ? `.dist.tmp-${child.pid}` : point === 'remove' ? `.dist.old-${child.pid}` : undefined;
+    const marker = point === 'write' ? `.dist.vcp-tmp-${child.pid}` : point === 'remove' ? `.dist.vcp-old-${child.pid}` : undefined;
     const killer = new Promise<void>((resolve) => {
       const kill = (): void => {
         child.kill('SIGKILL');
@@ -837,7 +840,7 @@ describe('SIGKILL while writing a 10,000-vCluster tree', () => {
       log.push(context);
       state = currentTree(context);
       // Leftovers are only the writer's own temp / old folders.
-      for (const s of writerSiblings(out)) expect({ context, s }).toEqual({ context, s: expect.stringMatching(/^\.dist\.(tmp|old)-\d+$/) });
+      for (const s of writerSiblings(out)) expect({ context, s }).toEqual({ context, s: expect.stringMatching(/^\.dist\.vcp-(tmp-\d+|old-\d+|lock)$/) });
     }
     // The next run finishes the job: the other tree, complete, and nothing left beside it.
     const target = state === 'A' ? 'B' : 'A';
