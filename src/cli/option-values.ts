@@ -3,12 +3,13 @@ import { showValue } from '../errors';
 
 /**
  * True when an option value could be an access key typed into the wrong option: 16 or more
- * characters without whitespace or dots, mixing letters and digits. Paths (`dist`,
- * `vclusters.yaml`, `./out`, `charts/connections`), versions, names and namespaces as people
- * write them do not look like that, so they are still shown; anything that does is not.
+ * characters without whitespace or dots, mixing letters and digits, and not an absolute or
+ * home path. Paths (`dist`, `vclusters.yaml`, `./out`, `/tmp/x`, `charts/connections`), versions,
+ * names and namespaces as people write them do not look like that, so they are still shown;
+ * anything that does is not.
  */
 export function couldBeAccessKey(value: string): boolean {
-  return value.length >= 16 && !/[\s.]/.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+  return value.length >= 16 && !/[\s.]/.test(value) && !/^~?\//.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
 }
 
 /** An option value for a message: quoted as `showValue` does, or only its length when it could be a key. */
