@@ -102,6 +102,23 @@ function readLockFile(file: string, display: string): string | undefined {
 export function acquireLock(abs: string, display: string): WriteLock {
   const file = path.join(path.dirname(abs), siblingName(path.basename(abs), 'lock'));
   const displayFile = path.join(path.dirname(display), siblingName(path.basename(display), 'lock'));
+  // A lock file naming this very process is a leftover of an earlier process that had the same
+  // pid, unless this process holds it right now (a prepared write not yet finished).
+  if (heldHere.has(file)) throw new ConcurrentWriteError(`cannot write ${display}: this process is already writing it`);
+  const lock = takeLock(file, display, displayFile);
+  heldHere.add(file);
+  return {
+    release: () => {
+      heldHere.delete(file);
+      lock.release();
+    },
+  };
+}
+
+/** Lock files this process holds. */
+const heldHere = new Set<string>();
+
+function takeLock(file: string, display: string, displayFile: string): WriteLock {
   const mine = processIdentity(process.pid) ?? { pid: process.pid, start: '', boot: '' };
   const content = formatHolder(mine);
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -265,7 +265,7 @@ export function prepareTreeWrite(outDir: string, files: ReadonlyMap<string, stri
         // The new tree is in place and complete; what is left of the old one is removed by the next run.
       }
       try {
-        writeRecord(abs, recordable);
+        if (changed || readRecord(abs).get(plan.manifestName) !== sha256(plan.manifestText)) writeRecord(abs, recordable);
       } catch {
         // The record only helps recognise our own files later; the tree itself is written.
       }

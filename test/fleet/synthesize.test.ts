@@ -486,8 +486,8 @@ describe('Helm chart packaging', () => {
     const plainObjects = docsOf(plain, 'host.k8s.yaml');
     expect(plainObjects.some((o) => o.kind === 'Namespace')).toBe(true);
     expect(docsOf(unescapeHelm(escaped), 'templates/host.k8s.yaml')).toEqual(plainObjects.filter((o) => o.kind !== 'Namespace'));
-    expect(fs.readdirSync(templatesDir).sort()).toEqual(['NOTES.txt', 'argocd.k8s.yaml', 'host.k8s.yaml']);
-    expect(fs.readdirSync(plainDir).sort()).toEqual(['argocd.k8s.yaml', 'host.k8s.yaml']);
+    expect(fs.readdirSync(templatesDir).sort()).toEqual(['NOTES.txt', '_generated-files.tpl', 'argocd.k8s.yaml', 'host.k8s.yaml']);
+    expect(fs.readdirSync(plainDir).sort()).toEqual(['.generated-files', 'argocd.k8s.yaml', 'host.k8s.yaml']);
     expect(fs.readFileSync(path.join(templatesDir, 'NOTES.txt'), 'utf8')).toBe(synthChart().chart.get('templates/NOTES.txt')!.toString('utf8'));
   });
 
@@ -532,7 +532,7 @@ describe('cdk8s synth', () => {
     expect(verdict).toBe('up to date');
     // AND the CLI's own output folder holds one <folder>.k8s.yaml per folder, with the same objects.
     const cliOut = readTree(path.join(work, 'cdk8s.out'));
-    expect([...cliOut.keys()]).toEqual(['argocd.k8s.yaml', 'host.k8s.yaml']);
+    expect([...cliOut.keys()]).toEqual(['.generated-files', 'argocd.k8s.yaml', 'host.k8s.yaml']);
     for (const folder of ['argocd', 'host']) {
       const inDist = [...tree('dist').files].filter(([p]) => p.startsWith(`${folder}/`) && !p.endsWith('/kustomization.yaml')).flatMap(([p, c]) => docsOf(c.toString('utf8'), p));
       expect(byId(docsOf(cliOut.get(`${folder}.k8s.yaml`)!.toString('utf8'), folder))).toEqual(byId(inDist));

@@ -3,12 +3,20 @@
  * folders, symbolic links named like the writer's own folders, files of ours that a restored
  * manifest no longer lists, mount points, paths shown as typed, and the ignore rule.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ValidationError } from '../../src/errors';
-import { DEFAULT_MANIFEST_NAME, PartialWriteError, SIBLING_IGNORE_RULE, writeTreeAtomically, writeTreesAtomically } from '../../src/output/writer';
+import {
+  ConcurrentWriteError,
+  DEFAULT_MANIFEST_NAME,
+  PartialWriteError,
+  prepareTreeWrite,
+  SIBLING_IGNORE_RULE,
+  writeTreeAtomically,
+  writeTreesAtomically,
+} from '../../src/output/writer';
 import { isMountPoint, siblingName } from '../../src/output/write-lock';
 import nodeFs = require('fs');
 
@@ -176,6 +184,58 @@ describe('several folders: all or nothing', () => {
     expect(error.problems[0].message).toContain('contains');
     expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual([]);
   });
+});
+
+describe('a real second writer', () => {
+  test('is refused while it holds the lock, and once it is killed its leftovers do not block', async () => {
+    const out = path.join(tmp, 'out');
+    writeTreeAtomically(out, A1);
+    // A child that has checked the folder and written its temp tree, and now waits (lock held).
+    const script = `
+      const ts = require(${JSON.stringify(require.resolve('typescript'))});
+      const fs = require('fs');
+      require.extensions['.ts'] = (m, file) => m._compile(ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      }).outputText, file);
+      const { prepareTreeWrite } = require(${JSON.stringify(path.join(ROOT, 'src', 'output', 'writer.ts'))});
+      prepareTreeWrite(${JSON.stringify(out)}, new Map([['a.yaml', 'child\\n']]));
+      fs.writeSync(1, 'prepared\\n');
+      setTimeout(() => {}, 60000);
+    `;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let stdout = '';
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('prepared')) resolve();
+        });
+        child.on('exit', () => reject(new Error(`child ended early: ${stdout} ${stderr}`)));
+      });
+      expect(() => writeTreeAtomically(out, A2)).toThrow(ConcurrentWriteError);
+      expect(() => writeTreeAtomically(out, A2)).toThrow(`process ${child.pid} is writing it`);
+      expect(readTree(out)['a.yaml']).toBe('a: 1\n');
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    expect(fs.readdirSync(tmp).sort()).toEqual(['.out.vcp-lock', `.out.vcp-tmp-${child.pid}`, '.out.vcp-written', 'out']);
+    expect(writeTreeAtomically(out, A2).changed).toBe(true);
+    expect(fs.readdirSync(tmp).sort()).toEqual(['.out.vcp-written', 'out']);
+  });
+});
+
+test('a write prepared in this process is not taken for a leftover of a dead one', () => {
+  const out = path.join(tmp, 'out');
+  writeTreeAtomically(out, A1);
+  const prepared = prepareTreeWrite(out, A2);
+  expect(() => writeTreeAtomically(out, C1)).toThrow('this process is already writing it');
+  prepared.abort();
+  expect(writeTreeAtomically(out, A2).changed).toBe(true);
+  expect(fs.readdirSync(tmp).sort()).toEqual(['.out.vcp-written', 'out']);
 });
 
 describe('symbolic links named like the writer folders', () => {
