@@ -168,6 +168,20 @@ function readFile(file: string, path: string, what: string, limit: number, probl
   return undefined;
 }
 
+/** Reads and checks the `--cert` file, recording its problems. */
+function readCertificate(cert: string, io: SealIo, problems: Problem[]): SealingCertificate | undefined {
+  const pem = readFile(cert, '--cert', 'certificate', SEAL_READ_LIMITS.certificate, problems);
+  if (pem === undefined) return undefined;
+  try {
+    return parseSealingCertificate(pem.toString('utf8'), { now: (io.now ?? (() => new Date()))() });
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    const file = couldBeAccessKey(cert) ? `--cert file ${showOptionValue(cert)}` : cert;
+    for (const p of e.problems) problems.push({ ...p, path: '--cert', file });
+    return undefined;
+  }
+}
+
 /** Library field names mapped to the flags that feed them, so problems name what the user typed. */
 const FIELD_TO_FLAG: Record<string, string> = {
   namespace: '--namespace',
@@ -216,19 +230,7 @@ export async function main(argv: readonly string[], io: SealIo): Promise<number>
     problems.push({ ...p, path: FIELD_TO_FLAG[p.path] ?? p.path, ...(given !== undefined && couldBeAccessKey(given) ? { value: showOptionValue(given) } : {}) });
   }
 
-  let certificate: SealingCertificate | undefined;
-  if (flags.cert !== undefined) {
-    const pem = readFile(flags.cert, '--cert', 'certificate', SEAL_READ_LIMITS.certificate, problems);
-    if (pem !== undefined) {
-      try {
-        certificate = parseSealingCertificate(pem.toString('utf8'), { now: (io.now ?? (() => new Date()))() });
-      } catch (e) {
-        if (!(e instanceof ValidationError)) throw e;
-        const file = couldBeAccessKey(flags.cert) ? `--cert file ${showOptionValue(flags.cert)}` : flags.cert;
-        for (const p of e.problems) problems.push({ ...p, path: '--cert', file });
-      }
-    }
-  }
+  const certificate = flags.cert === undefined ? undefined : readCertificate(flags.cert, io, problems);
 
   let plaintext: Buffer | undefined;
   let source: string;
