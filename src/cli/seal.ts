@@ -1,8 +1,9 @@
-import * as fs from 'fs';
 import { stringify } from 'yaml';
-import { formatProblem, Problem, showValue, ValidationError } from '../errors';
+import { formatProblem, Problem, ValidationError } from '../errors';
 import { SealedSecretScope, sealingLabel } from '../sealing/scope';
 import { parseSealingCertificate, SealingCertificate, sealingTargetProblems, sealValue } from '../sealing/sealed-secrets';
+import { isReadFailure, readRegularFile, readStreamBounded } from './bounded-read';
+import { couldBeAccessKey, showOptionValue } from './option-values';
 
 /** How `seal` prints its result. */
 export enum SealOutputFormat {
@@ -49,6 +50,12 @@ export interface FleetSnippetInput {
 export const EXIT_USAGE = 2;
 
 const DEFAULT_NAME = 'vcluster-platform-api-key';
+
+/**
+ * Byte limits of what `seal` reads. A controller certificate is about 2 KB (a bundle of a few
+ * rotated ones stays far below 1 MiB); an access key is well under 1 KiB.
+ */
+export const SEAL_READ_LIMITS = { certificate: 1024 * 1024, accessKey: 64 * 1024 } as const;
 
 /** Usage text printed by `--help`. */
 export const SEAL_USAGE = `Usage: npm run --silent seal -- --cert FILE --namespace NS [options] < access-key
@@ -127,14 +134,14 @@ function parseFlags(argv: readonly string[], problems: Problem[]): Flags {
         problems.push({ path: flag, message: 'needs a value' });
         continue;
       }
-      if (seen.has(flag)) problems.push({ path: flag, message: 'is given more than once', value: showValue(value) });
+      if (seen.has(flag)) problems.push({ path: flag, message: 'is given more than once', value: showOptionValue(value) });
       seen.add(flag);
       flags[VALUE_FLAGS[flag]] = value;
     } else if (flag in BOOLEAN_FLAGS) {
-      if (eq >= 0) problems.push({ path: flag, message: 'takes no value', value: showValue(arg.slice(eq + 1)) });
+      if (eq >= 0) problems.push({ path: flag, message: 'takes no value', value: showOptionValue(arg.slice(eq + 1)) });
       flags[BOOLEAN_FLAGS[flag]] = true;
     } else if (arg.startsWith('-')) {
-      problems.push({ path: 'arguments', message: 'unknown option', value: showValue(flag), allowed: ALL_FLAGS });
+      problems.push({ path: 'arguments', message: 'unknown option', value: showOptionValue(flag), allowed: ALL_FLAGS });
     } else {
       // A stray word is most likely an access key typed on the command line: do not echo it.
       problems.push({
@@ -154,19 +161,23 @@ function stripOneNewline(data: Buffer): Buffer {
   return data;
 }
 
-async function readAll(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
-  return Buffer.concat(chunks);
+function readFile(file: string, path: string, what: string, limit: number, problems: Problem[]): Buffer | undefined {
+  const result = readRegularFile(file, limit);
+  if (!isReadFailure(result)) return result;
+  problems.push({ path, message: `cannot read the ${what} (${result.reason})`, value: showOptionValue(file) });
+  return undefined;
 }
 
-function readFile(file: string, path: string, what: string, problems: Problem[]): Buffer | undefined {
+/** Reads and checks the `--cert` file, recording its problems. */
+function readCertificate(cert: string, io: SealIo, problems: Problem[]): SealingCertificate | undefined {
+  const pem = readFile(cert, '--cert', 'certificate', SEAL_READ_LIMITS.certificate, problems);
+  if (pem === undefined) return undefined;
   try {
-    return fs.readFileSync(file);
+    return parseSealingCertificate(pem.toString('utf8'), { now: (io.now ?? (() => new Date()))() });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e instanceof Error ? e.message : String(e)));
-    problems.push({ path, message: `cannot read the ${what} (${reason})`, value: showValue(file) });
+    if (!(e instanceof ValidationError)) throw e;
+    const file = couldBeAccessKey(cert) ? `--cert file ${showOptionValue(cert)}` : cert;
+    for (const p of e.problems) problems.push({ ...p, path: '--cert', file });
     return undefined;
   }
 }
@@ -199,11 +210,11 @@ export async function main(argv: readonly string[], io: SealIo): Promise<number>
   }
   const scopes = Object.values(SealedSecretScope) as string[];
   if (flags.scope !== undefined && !scopes.includes(flags.scope)) {
-    problems.push({ path: '--scope', message: 'unknown scope', value: showValue(flags.scope), allowed: scopes.join(', ') });
+    problems.push({ path: '--scope', message: 'unknown scope', value: showOptionValue(flags.scope), allowed: scopes.join(', ') });
   }
   const formats = Object.values(SealOutputFormat) as string[];
   if (flags.format !== undefined && !formats.includes(flags.format)) {
-    problems.push({ path: '--format', message: 'unknown format', value: showValue(flags.format), allowed: formats.join(', ') });
+    problems.push({ path: '--format', message: 'unknown format', value: showOptionValue(flags.format), allowed: formats.join(', ') });
   }
   if (flags.keepNewline && flags.fromFile !== undefined) {
     problems.push({ path: '--keep-newline', message: 'only applies to stdin; --from-file is always read byte for byte' });
@@ -214,34 +225,29 @@ export async function main(argv: readonly string[], io: SealIo): Promise<number>
 
   // A missing --namespace is already reported; a valid stand-in lets --name still be checked.
   for (const p of sealingTargetProblems({ namespace: flags.namespace ?? 'default', name, scope })) {
-    problems.push({ ...p, path: FIELD_TO_FLAG[p.path] ?? p.path });
+    // An access key given to --namespace or --name by mistake is not shown back.
+    const given = p.path === 'namespace' ? flags.namespace : p.path === 'name' ? flags.name : undefined;
+    problems.push({ ...p, path: FIELD_TO_FLAG[p.path] ?? p.path, ...(given !== undefined && couldBeAccessKey(given) ? { value: showOptionValue(given) } : {}) });
   }
 
-  let certificate: SealingCertificate | undefined;
-  if (flags.cert !== undefined) {
-    const pem = readFile(flags.cert, '--cert', 'certificate', problems);
-    if (pem !== undefined) {
-      try {
-        certificate = parseSealingCertificate(pem.toString('utf8'), { now: (io.now ?? (() => new Date()))() });
-      } catch (e) {
-        if (!(e instanceof ValidationError)) throw e;
-        for (const p of e.problems) problems.push({ ...p, path: '--cert', file: flags.cert });
-      }
-    }
-  }
+  const certificate = flags.cert === undefined ? undefined : readCertificate(flags.cert, io, problems);
 
   let plaintext: Buffer | undefined;
   let source: string;
   if (flags.fromFile !== undefined) {
     source = '--from-file';
-    plaintext = readFile(flags.fromFile, source, 'access key file', problems);
+    plaintext = readFile(flags.fromFile, source, 'access key file', SEAL_READ_LIMITS.accessKey, problems);
   } else {
     source = 'stdin';
     // Reading stdin after bad flags would make a user at a terminal type the key for nothing.
     if (problems.length === 0) {
       if (io.stdin.isTTY) io.stderr.write('seal: reading the access key from the terminal; finish with Enter and Ctrl-D\n');
-      const data = await readAll(io.stdin);
-      plaintext = flags.keepNewline ? data : stripOneNewline(data);
+      const data = await readStreamBounded(io.stdin, SEAL_READ_LIMITS.accessKey);
+      if (isReadFailure(data)) {
+        problems.push({ path: source, message: `${data.reason}; an access key is far shorter: is the right thing piped in?` });
+      } else {
+        plaintext = flags.keepNewline ? data : stripOneNewline(data);
+      }
     }
   }
   if (plaintext !== undefined && plaintext.length === 0) {

@@ -1,6 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Problem, ProblemCollector, showValue, ValidationError } from '../errors';
+import { ExistingTree, foreignEntries, isUnchanged, lstatOrUndefined, parentsOf, readManifest, recover, removeOwnedTree, throwForeign } from './tree-ownership';
+import { acquireLock, isMountPoint, readRecord, sha256, siblingName, WriteLock, writeRecord } from './write-lock';
+
+export { ConcurrentWriteError, SIBLING_IGNORE_RULE } from './write-lock';
 
 /** Default name of the ownership manifest inside the output folder. */
 export const DEFAULT_MANIFEST_NAME = '.generated-files';
@@ -16,6 +20,11 @@ export interface WriteTreeOptions {
    * @default ".generated-files"
    */
   readonly manifestName?: string;
+  /**
+   * How messages name the output folder: the path as the user typed it (relative paths stay relative).
+   * @default outDir
+   */
+  readonly displayPath?: string;
 }
 
 /** What `writeTreeAtomically` did. */
@@ -26,14 +35,6 @@ export interface WriteResult {
   readonly files: number;
   /** Total size of those files in bytes (UTF-8), not counting the manifest. */
   readonly bytes: number;
-}
-
-/** Thrown when another live process is in the middle of writing the same folder. */
-export class ConcurrentWriteError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConcurrentWriteError';
-  }
 }
 
 const ALLOWED_PATH = 'a relative POSIX path of non-empty segments, e.g. "team-a/secret.yaml"';
@@ -64,13 +65,6 @@ function normalisePath(raw: unknown, field: string, problems: ProblemCollector):
   return segments.join('/');
 }
 
-/** Parent folders of a relative path, outermost first: `a/b/c` gives `a`, `a/b`. */
-function parentsOf(rel: string): string[] {
-  const parents: string[] = [];
-  for (let i = rel.indexOf('/'); i !== -1; i = rel.indexOf('/', i + 1)) parents.push(rel.slice(0, i));
-  return parents;
-}
-
 interface PlannedTree {
   /** Normalised relative path → encoded content, manifest excluded. */
   readonly files: Map<string, Buffer>;
@@ -82,7 +76,7 @@ interface PlannedTree {
 }
 
 /** Validates every path at once and encodes the contents; changes nothing on disk. */
-function planTree(outDir: string, files: ReadonlyMap<string, string>, manifestOption: string | undefined): PlannedTree {
+function planTree(outDir: string, files: ReadonlyMap<string, string>, manifestOption: string | undefined, display: string): PlannedTree {
   const problems = new ProblemCollector();
   if (typeof outDir !== 'string' || outDir.length === 0) {
     problems.add({ path: 'outDir', message: 'must be a non-empty path', value: showValue(outDir) });
@@ -127,7 +121,7 @@ function planTree(outDir: string, files: ReadonlyMap<string, string>, manifestOp
       problems.add({ path: `files[${showValue(clash)}]`, message: 'is a file but also the folder of other files', value: showValue(dir) });
     }
   }
-  problems.throwIfAny(`cannot write ${typeof outDir === 'string' ? outDir : 'the output folder'}`);
+  problems.throwIfAny(`cannot write ${typeof display === 'string' ? display : 'the output folder'}`);
 
   const name = manifestName as string;
   const listed = [...planned.keys(), name].sort();
@@ -141,246 +135,147 @@ function planTree(outDir: string, files: ReadonlyMap<string, string>, manifestOp
   };
 }
 
-/** True when a process with this id exists (EPERM: it exists but belongs to someone else). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function lstatOrUndefined(p: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(p);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/** What is in an existing output folder, by relative POSIX path. */
-interface ExistingTree {
-  /** Regular files. */
-  readonly files: string[];
-  /** Entries that are never ours, with the reason: symlinks, sockets, devices, empty folders (with a trailing `/`). */
-  readonly others: Map<string, string>;
-  /** Every folder below the root, parents before children. */
-  readonly dirs: string[];
-  /** Empty folders below the root (without a trailing `/`); also in `others`. */
-  readonly emptyDirs: string[];
-}
-
-function scanTree(root: string): ExistingTree {
-  const files: string[] = [];
-  const others = new Map<string, string>();
-  const dirs: string[] = [];
-  const emptyDirs: string[] = [];
-  const walk = (abs: string, rel: string): void => {
-    if (rel !== '') dirs.push(rel);
-    const entries = fs.readdirSync(abs, { withFileTypes: true });
-    // The tool writes no empty folders, so one found here was made by someone else.
-    if (entries.length === 0 && rel !== '') {
-      others.set(`${rel}/`, 'an empty folder, which this tool never makes');
-      emptyDirs.push(rel);
-    }
-    for (const entry of entries) {
-      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(path.join(abs, entry.name), childRel);
-      else if (entry.isFile()) files.push(childRel);
-      // Symlinks count as foreign even when listed: replacing the folder would drop a link the tool never makes.
-      else if (entry.isSymbolicLink()) others.set(childRel, 'a symbolic link, which this tool never writes');
-      else others.set(childRel, 'a special file, which this tool never writes');
-    }
+function refuseUnwritable(abs: string, display: string): void {
+  const stat = lstatOrUndefined(abs);
+  if (stat === undefined) return;
+  const bad = (message: string): never => {
+    throw new ValidationError(`cannot write ${display}`, [{ path: 'outDir', message, value: showValue(display), allowed: 'a folder or a path that does not exist yet' }]);
   };
-  walk(root, '');
-  return { files, others, dirs, emptyDirs };
-}
-
-/** Paths listed in the manifest at `root/manifestName`, or an empty set when there is none. */
-function readManifest(root: string, manifestName: string): Set<string> {
-  const file = path.join(root, manifestName);
-  const stat = lstatOrUndefined(file);
-  if (stat === undefined || !stat.isFile()) return new Set();
-  const listed = new Set<string>();
-  for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
-    // Tolerate a checkout that turned the manifest's line ends into CRLF.
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line !== '' && !line.startsWith('#')) listed.add(line);
+  if (stat.isSymbolicLink()) bad('is a symbolic link');
+  if (!stat.isDirectory()) bad('is not a folder');
+  if (isMountPoint(abs)) {
+    bad(
+      `is a mount point (a container volume or bind mount?): the tool replaces the folder by renaming it, and the operating system refuses to rename a mount point; write into a folder inside it instead (e.g. ${path.join(display, 'dist')}), or mount the folder above it`,
+    );
   }
-  // A manifest that does not list itself was not written by this tool.
-  return listed.has(manifestName) ? listed : new Set();
-}
-
-/** What `foreignEntries` found. */
-interface OwnershipScan {
-  /** Entries the manifest does not vouch for, sorted by path, with the reason. */
-  readonly foreign: Problem[];
-  readonly existing: ExistingTree;
-  /**
-   * True when the tree shows that removeOwnedTree began removing it: the manifest is gone, or
-   * a folder is empty. A whole tree written by this tool has neither.
-   */
-  readonly removalStarted: boolean;
 }
 
 /**
- * Every entry of `root` that the manifest does not vouch for, sorted by path, with the reason.
- *
- * With `oldTree`, `root` is a `.<base>.old-<pid>` tree whose removal may have been cut short by
- * a kill. removeOwnedTree deletes in an order that leaves only these states: the manifest and a
- * subset of the files it lists, with some folders of listed paths emptied; or, once the manifest
- * is gone, no files at all and only the manifest's own (empty) folders. So an empty folder is
- * accepted when it is a folder of a listed path or of the manifest's path; files still need the
- * manifest, and symlinks, special files and other empty folders stay foreign.
+ * Files in `abs` that no manifest lists but that hold exactly the bytes the last successful run
+ * recorded for them: ours, left unlisted by a manifest restored from git. They are added to the
+ * manifest (written beside the folder, then renamed in), so the normal ownership rules apply.
  */
-function foreignEntries(root: string, manifestName: string, oldTree = false): OwnershipScan {
-  const existing = scanTree(root);
-  const listed = readManifest(root, manifestName);
-  const reasons = new Map(existing.others);
-  for (const rel of existing.files) {
-    if (!listed.has(rel)) reasons.set(rel, `not listed in ${manifestName}, so not written by this tool`);
+function adoptRecorded(abs: string, plan: PlannedTree, foreign: readonly Problem[], existing: ExistingTree): Problem[] {
+  const record = readRecord(abs);
+  // A record made with another manifest name belongs to another way of writing this folder.
+  if (!record.has(plan.manifestName)) return [...foreign];
+  const files = new Set(existing.files);
+  const adopted: string[] = [];
+  const rest: Problem[] = [];
+  for (const problem of foreign) {
+    const recorded = record.get(problem.path);
+    if (recorded !== undefined && files.has(problem.path) && sha256(fs.readFileSync(path.join(abs, problem.path))) === recorded) adopted.push(problem.path);
+    else rest.push(problem);
   }
-  if (oldTree && existing.emptyDirs.length > 0) {
-    const owned = new Set(parentsOf(manifestName));
-    for (const rel of listed) for (const dir of parentsOf(rel)) owned.add(dir);
-    for (const dir of existing.emptyDirs) if (owned.has(dir)) reasons.delete(`${dir}/`);
-  }
-  const foreign = [...reasons.keys()].sort().map((rel) => ({
-    path: rel,
-    message: `${reasons.get(rel) as string}; move it elsewhere or delete it, or choose another output folder`,
-  }));
-  return { foreign, existing, removalStarted: listed.size === 0 || existing.emptyDirs.length > 0 };
+  if (adopted.length === 0 || rest.length > 0) return rest;
+  const listed = new Set([...readManifest(abs, plan.manifestName), ...adopted, plan.manifestName]);
+  const temp = path.join(path.dirname(abs), siblingName(path.basename(abs), `manifest-${process.pid}`));
+  if (lstatOrUndefined(temp) !== undefined) fs.unlinkSync(temp);
+  fs.writeFileSync(temp, `${MANIFEST_HEADER}\n${[...listed].sort().join('\n')}\n`, { flag: 'wx' });
+  fs.renameSync(temp, path.join(abs, plan.manifestName));
+  return rest;
 }
 
-function throwForeign(dir: string, foreign: readonly Problem[]): never {
-  throw new ValidationError(`refusing to replace ${dir}: it holds ${foreign.length === 1 ? 'an entry' : 'entries'} this tool did not write`, foreign);
+/**
+ * A tree checked and written to its temp folder, not yet in place. Holds the folder's lock until
+ * `finish` or `abort`.
+ */
+export interface PreparedWrite {
+  /** What the write does (or did). */
+  readonly result: WriteResult;
+  /** The output folder as messages name it. */
+  readonly display: string;
+  /** Puts the new tree in place; the old one stays aside until `finish`. Undone by itself when it fails. */
+  commit(): void;
+  /** After `commit`: puts the old tree back and discards the new one. */
+  rollback(): void;
+  /** After `commit`: removes the old tree, records what was written, releases the lock. */
+  finish(): void;
+  /** Before `commit` (or after `rollback`): discards the temp tree and releases the lock. */
+  abort(): void;
 }
 
-/** A `.<base>.tmp-<pid>` or `.<base>.old-<pid>` sibling of the output folder. */
-interface Sibling {
-  readonly kind: 'tmp' | 'old';
-  readonly pid: number;
-  readonly abs: string;
+function writeTemp(tmp: string, plan: PlannedTree): void {
+  fs.mkdirSync(tmp);
+  for (const dir of plan.dirs) fs.mkdirSync(path.join(tmp, dir));
+  for (const [rel, content] of plan.files) fs.writeFileSync(path.join(tmp, rel), content);
+  // Written last: a temp folder without it is visibly incomplete.
+  fs.writeFileSync(path.join(tmp, plan.manifestName), plan.manifestText);
 }
 
-function siblingsOf(parent: string, base: string): Sibling[] {
-  let names: string[];
+/**
+ * Checks one target and writes its temp tree: everything `writeTreeAtomically` does short of
+ * putting the tree in place. Nothing visible under `outDir` changes until `commit`.
+ */
+export function prepareTreeWrite(outDir: string, files: ReadonlyMap<string, string>, options: WriteTreeOptions = {}): PreparedWrite {
+  const display = options.displayPath ?? outDir;
+  const plan = planTree(outDir, files, options.manifestName, display);
+  const abs = path.resolve(outDir);
+  const parent = path.dirname(abs);
+  const base = path.basename(abs);
+  refuseUnwritable(abs, display);
+  fs.mkdirSync(parent, { recursive: true });
+  const lock: WriteLock = acquireLock(abs, display);
+  const tmp = path.join(parent, siblingName(base, `tmp-${process.pid}`));
+  const old = path.join(parent, siblingName(base, `old-${process.pid}`));
+  let changed = true;
+  let hadTree = false;
   try {
-    names = fs.readdirSync(parent);
+    recover(abs, display, plan.manifestName);
+    refuseUnwritable(abs, display);
+    if (lstatOrUndefined(abs) !== undefined) {
+      hadTree = true;
+      let scan = foreignEntries(abs, plan.manifestName);
+      if (scan.foreign.length > 0 && adoptRecorded(abs, plan, scan.foreign, scan.existing).length === 0) scan = foreignEntries(abs, plan.manifestName);
+      if (scan.foreign.length > 0) throwForeign(display, scan.foreign);
+      changed = !isUnchanged(abs, scan.existing, plan);
+    }
+    if (changed) writeTemp(tmp, plan);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    fs.rmSync(tmp, { recursive: true, force: true });
+    lock.release();
     throw error;
   }
-  const prefix = `.${base}.`;
-  const found: Sibling[] = [];
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const match = /^(tmp|old)-([1-9][0-9]*)$/.exec(name.slice(prefix.length));
-    if (match) found.push({ kind: match[1] as 'tmp' | 'old', pid: Number(match[2]), abs: path.join(parent, name) });
-  }
-  return found.sort((a, b) => (a.abs < b.abs ? -1 : a.abs > b.abs ? 1 : 0));
-}
-
-/**
- * Puts things right after an earlier run died: restores the old tree when the crash came between
- * the two renames, finishes removing old trees whose removal was cut short, and removes temp and
- * old folders whose writer is gone. A folder carrying this process's own pid is stale too: this
- * function is synchronous, so no call of ours is in flight, and in containers a rerun often gets
- * the same small pid as the run that crashed.
- */
-function recover(abs: string, parent: string, base: string, manifestName: string): void {
-  const stale: Sibling[] = [];
-  for (const sibling of siblingsOf(parent, base)) {
-    if (sibling.pid !== process.pid && isAlive(sibling.pid)) {
-      throw new ConcurrentWriteError(
-        `cannot write ${abs}: process ${sibling.pid} is writing it (${sibling.abs} exists); wait for it to finish, or remove ${sibling.abs} if no such process is writing there`,
-      );
-    }
-    stale.push(sibling);
-  }
-  // An old tree passed the ownership check before it was moved aside; it is checked again before
-  // it is deleted, so a folder someone renamed to this pattern by hand is never removed silently.
-  let olds = stale.filter((s) => s.kind === 'old').map((s) => ({ ...s, scan: foreignEntries(s.abs, manifestName, true) }));
-  if (olds.length > 0 && lstatOrUndefined(abs) === undefined) {
-    // Removal only starts after the new tree is in place, so an old tree of ours that is partly
-    // removed is never the one to restore (the output folder was deleted since, by hand).
-    const restorable = olds.filter((o) => o.scan.foreign.length > 0 || !o.scan.removalStarted);
-    if (restorable.length > 1) {
-      throw new ValidationError(
-        `cannot write ${abs}: it is missing and several earlier trees were left by interrupted runs`,
-        restorable.map((o) => ({ path: o.abs, message: 'keep the one to restore, rename it to the output folder, and delete the others' })),
-      );
-    }
-    if (restorable.length === 1) {
-      // The crash came after the old tree was moved aside and before the new one took its place.
-      fs.renameSync(restorable[0].abs, abs);
-      olds = olds.filter((o) => o !== restorable[0]);
-    }
-  }
-  for (const sibling of stale) {
-    if (sibling.kind === 'tmp') {
-      fs.rmSync(sibling.abs, { recursive: true, force: true });
-    }
-  }
-  for (const old of olds) {
-    if (old.scan.foreign.length > 0) throwForeign(old.abs, old.scan.foreign);
-    removeOwnedTree(old.abs, manifestName);
-  }
-}
-
-/** Runs a removal; an entry that is already gone is fine. */
-function unlessMissing(remove: () => void): void {
-  try {
-    remove();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
-/**
- * Deletes an owned tree (checked by the caller) in an order that leaves every interrupted state
- * recognisable as ours (see foreignEntries with `oldTree`), so the next run can finish the job:
- * the listed files, one by one; then the folders of listed paths, deepest first; then the
- * manifest; then the manifest's own folders and the tree itself.
- *
- * Only entries found in the tree are touched (never a path as the manifest spells it, which
- * could point anywhere), and nothing is removed recursively: an entry nobody checked (one that
- * turned up since) makes an rmdir fail instead of vanishing, and the next run names it.
- */
-function removeOwnedTree(root: string, manifestName: string): void {
-  const { files, dirs } = scanTree(root);
-  const listed = readManifest(root, manifestName);
-  for (const rel of files) {
-    if (rel !== manifestName && listed.has(rel)) unlessMissing(() => fs.unlinkSync(path.join(root, rel)));
-  }
-  const manifestDirs = new Set(parentsOf(manifestName));
-  const owned = new Set<string>();
-  for (const rel of listed) for (const dir of parentsOf(rel)) owned.add(dir);
-  // scanTree lists parents before children, so the reverse order has children first.
-  const deepestFirst = [...dirs].reverse();
-  for (const dir of deepestFirst) {
-    if (owned.has(dir) && !manifestDirs.has(dir)) unlessMissing(() => fs.rmdirSync(path.join(root, dir)));
-  }
-  unlessMissing(() => fs.unlinkSync(path.join(root, manifestName)));
-  for (const dir of deepestFirst) {
-    if (manifestDirs.has(dir)) unlessMissing(() => fs.rmdirSync(path.join(root, dir)));
-  }
-  fs.rmdirSync(root);
-}
-
-/** True when the existing tree holds exactly the planned files (and manifest) with the same bytes. */
-function isUnchanged(abs: string, existing: ExistingTree, plan: PlannedTree): boolean {
-  if (existing.others.size > 0 || existing.files.length !== plan.files.size + 1) return false;
-  for (const rel of existing.files) {
-    if (rel !== plan.manifestName && !plan.files.has(rel)) return false;
-  }
-  if (!fs.readFileSync(path.join(abs, plan.manifestName)).equals(plan.manifestText)) return false;
-  for (const [rel, content] of plan.files) {
-    if (!fs.readFileSync(path.join(abs, rel)).equals(content)) return false;
-  }
-  return true;
+  let swapped = false;
+  const recordable = new Map([...plan.files, [plan.manifestName, plan.manifestText]]);
+  return {
+    result: { changed, files: plan.files.size, bytes: plan.bytes },
+    display,
+    commit: () => {
+      if (!changed) return;
+      if (hadTree) fs.renameSync(abs, old);
+      try {
+        fs.renameSync(tmp, abs);
+      } catch (error) {
+        if (hadTree) fs.renameSync(old, abs);
+        throw error;
+      }
+      swapped = true;
+    },
+    rollback: () => {
+      if (!swapped) return;
+      fs.renameSync(abs, tmp);
+      if (hadTree) fs.renameSync(old, abs);
+      swapped = false;
+    },
+    finish: () => {
+      try {
+        if (swapped && hadTree) removeOwnedTree(old, plan.manifestName);
+      } catch {
+        // The new tree is in place and complete; what is left of the old one is removed by the next run.
+      }
+      try {
+        if (changed || readRecord(abs).get(plan.manifestName) !== sha256(plan.manifestText)) writeRecord(abs, recordable);
+      } catch {
+        // The record only helps recognise our own files later; the tree itself is written.
+      }
+      lock.release();
+    },
+    abort: () => {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      lock.release();
+    },
+  };
 }
 
 /**
@@ -391,92 +286,129 @@ function isUnchanged(abs: string, existing: ExistingTree, plan: PlannedTree): bo
  * - Ownership: `outDir` carries a manifest (`options.manifestName`) listing every file written,
  *   itself included. If `outDir` holds anything the manifest does not list (symlinks and empty
  *   folders always count as foreign), a `ValidationError` lists every such entry and nothing is
- *   changed. An absent or empty `outDir` is fine.
- * - Atomic swap: the tree is written to `<parent>/.<base>.tmp-<pid>` (manifest last), then
- *   `outDir` is renamed to `<parent>/.<base>.old-<pid>`, the temp folder renamed to `outDir`, and
- *   the old tree removed. A failure before the swap removes the temp folder and leaves `outDir` as it was.
- * - Recovery: a `.<base>.old-*` left with no `outDir` (a crash between the renames) is renamed
- *   back first; `.tmp-*` / `.old-*` siblings of dead processes are removed. An old tree whose
- *   removal was cut short (files gone, folders emptied, at the very end the manifest gone) is
- *   finished off, as long as all that is left is what the tool wrote; otherwise a
- *   `ValidationError` names the rest and nothing is deleted.
+ *   changed. An absent or empty `outDir` is fine. A file the manifest does not list but that
+ *   holds exactly the bytes the last run wrote there (recorded in `.<base>.vcp-written`) is ours.
+ * - Lock: `.<base>.vcp-lock` beside `outDir`, created with O_EXCL, names the writing process by pid
+ *   and start time, so a live writer is refused and a reused pid is not mistaken for one.
+ * - Atomic swap: the tree is written to `.<base>.vcp-tmp-<pid>` (manifest last), then `outDir` is
+ *   renamed to `.<base>.vcp-old-<pid>`, the temp folder renamed to `outDir`, and the old tree
+ *   removed. A failure before the swap removes the temp folder and leaves `outDir` as it was.
+ * - Recovery: an old tree left with no `outDir` (a crash between the renames) is renamed back
+ *   first; temp and old trees of runs that are over are removed, old ones only once checked to
+ *   hold nothing but what the tool wrote. A symbolic link with such a name is refused, never followed.
  * - Unchanged output: when the tree already holds exactly these bytes, nothing is touched and
  *   `changed` is false, so mtimes stay put.
  *
  * Guards against process crashes and kills, not power loss: files are not fsync'ed, which would
  * cost more than the rest of the write for 10,000+ files.
- * @throws ValidationError on bad paths or foreign files; ConcurrentWriteError when a live
- *   process is writing the same folder; the file system's error otherwise.
+ * @throws ValidationError on bad paths, foreign files, a symlink or mount point as `outDir`;
+ *   ConcurrentWriteError when a live process is writing the same folder; the file system's error otherwise.
  */
 export function writeTreeAtomically(outDir: string, files: ReadonlyMap<string, string>, options: WriteTreeOptions = {}): WriteResult {
-  const plan = planTree(outDir, files, options.manifestName);
-  const abs = path.resolve(outDir);
-  const parent = path.dirname(abs);
-  const base = path.basename(abs);
-  const result = { files: plan.files.size, bytes: plan.bytes };
+  return writeTreesAtomically([{ outDir, files, options }])[0];
+}
 
-  recover(abs, parent, base, plan.manifestName);
+/** One folder for `writeTreesAtomically`. */
+export interface TreeTarget {
+  /** The output folder. */
+  readonly outDir: string;
+  /** Relative POSIX path → UTF-8 text. */
+  readonly files: ReadonlyMap<string, string>;
+  /** As for `writeTreeAtomically`. @default {} */
+  readonly options?: WriteTreeOptions;
+}
 
-  const stat = lstatOrUndefined(abs);
-  let existing: ExistingTree | undefined;
-  if (stat !== undefined) {
-    if (stat.isSymbolicLink() || !stat.isDirectory()) {
-      throw new ValidationError(`cannot write ${outDir}`, [
-        {
-          path: 'outDir',
-          message: stat.isSymbolicLink() ? 'is a symbolic link' : 'is not a folder',
-          value: showValue(outDir),
-          allowed: 'a folder or a path that does not exist yet',
-        },
-      ]);
-    }
-    const scan = foreignEntries(abs, plan.manifestName);
-    if (scan.foreign.length > 0) throwForeign(outDir, scan.foreign);
-    existing = scan.existing;
-    if (isUnchanged(abs, existing, plan)) return { changed: false, ...result };
+/** Thrown when a multi-folder write failed after some folders were replaced and could not be put back. */
+export class PartialWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PartialWriteError';
   }
+}
 
-  const tmp = path.join(parent, `.${base}.tmp-${process.pid}`);
-  fs.mkdirSync(parent, { recursive: true });
-  fs.mkdirSync(tmp);
+/**
+ * Problems when two targets are the same folder or one lies inside the other: each write would
+ * replace (or count as foreign) the other's tree. Paths are compared after resolving symbolic
+ * links in the part that exists.
+ */
+export function overlappingTargets(targets: readonly { readonly outDir: string; readonly label: string; readonly shown?: string }[]): Problem[] {
+  const real = targets.map((t) => realPathOfPrefix(path.resolve(t.outDir)));
+  const problems: Problem[] = [];
+  for (let i = 0; i < targets.length; i++) {
+    for (let j = i + 1; j < targets.length; j++) {
+      const [a, b] = [real[i], real[j]];
+      const inside = (outer: string, inner: string): boolean => {
+        const rel = path.relative(outer, inner);
+        return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+      };
+      const how = a === b ? 'is the same folder as' : inside(a, b) ? 'contains' : inside(b, a) ? 'lies inside' : undefined;
+      if (how !== undefined) {
+        problems.push({
+          path: targets[i].label,
+          message: `${how} ${targets[j].label} (${showValue(targets[j].shown ?? targets[j].outDir)}); each run replaces its folder whole, so the two would overwrite or block each other: choose folders side by side`,
+          value: showValue(targets[i].shown ?? targets[i].outDir),
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** `p` with symbolic links resolved in its longest existing prefix. */
+function realPathOfPrefix(p: string): string {
+  const rest: string[] = [];
+  let current = p;
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(current), ...rest);
+    } catch {
+      const up = path.dirname(current);
+      if (up === current) return p;
+      rest.unshift(path.basename(current));
+      current = up;
+    }
+  }
+}
+
+/**
+ * Writes several folders all or nothing, as far as the file system allows: every target is
+ * checked and its temp tree written before any is put in place; when putting one in place fails,
+ * those already replaced are put back. Only when putting one back fails too does a
+ * `PartialWriteError` say exactly which folders hold the new tree.
+ */
+export function writeTreesAtomically(targets: readonly TreeTarget[]): WriteResult[] {
+  const overlap = overlappingTargets(targets.map((t, i) => ({ outDir: t.outDir, label: t.options?.displayPath ?? `targets[${i}]` })));
+  if (overlap.length > 0) throw new ValidationError('cannot write overlapping folders', overlap);
+  const prepared: PreparedWrite[] = [];
   try {
-    for (const dir of plan.dirs) fs.mkdirSync(path.join(tmp, dir));
-    for (const [rel, content] of plan.files) fs.writeFileSync(path.join(tmp, rel), content);
-    // Written last: a temp folder without it is visibly incomplete.
-    fs.writeFileSync(path.join(tmp, plan.manifestName), plan.manifestText);
+    for (const target of targets) prepared.push(prepareTreeWrite(target.outDir, target.files, target.options));
   } catch (error) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    for (const p of prepared) p.abort();
     throw error;
   }
-
-  if (existing === undefined) {
+  for (let i = 0; i < prepared.length; i++) {
     try {
-      fs.renameSync(tmp, abs);
+      prepared[i].commit();
     } catch (error) {
-      fs.rmSync(tmp, { recursive: true, force: true });
+      const stuck: string[] = [];
+      for (let j = i - 1; j >= 0; j--) {
+        try {
+          prepared[j].rollback();
+        } catch {
+          stuck.push(prepared[j].display);
+        }
+      }
+      for (const p of prepared) p.abort();
+      if (stuck.length > 0) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const kept = prepared.filter((p) => !stuck.includes(p.display)).map((p) => p.display);
+        throw new PartialWriteError(
+          `writing ${prepared[i].display} failed (${reason}) after ${stuck.join(' and ')} got the new tree, which could not be put back; ${kept.join(' and ')} ${kept.length === 1 ? 'keeps' : 'keep'} the old tree. Run synth again once the cause is fixed to bring all of them up to date`,
+        );
+      }
       throw error;
     }
-    return { changed: true, ...result };
   }
-
-  const old = path.join(parent, `.${base}.old-${process.pid}`);
-  try {
-    fs.renameSync(abs, old);
-  } catch (error) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
-  try {
-    fs.renameSync(tmp, abs);
-  } catch (error) {
-    fs.renameSync(old, abs);
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
-  try {
-    removeOwnedTree(old, plan.manifestName);
-  } catch {
-    // The new tree is in place and complete; what is left of the old one is removed by the next run.
-  }
-  return { changed: true, ...result };
+  for (const p of prepared) p.finish();
+  return prepared.map((p) => p.result);
 }

@@ -92,6 +92,21 @@ function inspectCertificate(pem: unknown, now: Date): { problems: Problem[]; cer
     return { problems: [{ path, message: 'is empty', allowed: 'the PEM certificate of the Sealed Secrets controller (kubeseal --fetch-cert)' }] };
   }
   const block = PEM_CERTIFICATE.exec(pem);
+  // The certificate file is the one users are told to commit; a private key beside the
+  // certificate (a `cat tls.crt tls.key` bundle, or the controller's own key Secret) would unseal
+  // every value sealed for it. Refused, and none of the key's text is shown.
+  const privateBlock = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----/.exec(pem);
+  if (block !== null && privateBlock !== null) {
+    return {
+      problems: [
+        {
+          path,
+          message: `holds a ${privateBlock[1]} next to the certificate; this file is meant to be committed, and the private key unseals every value sealed for it: keep only the certificate (kubeseal --fetch-cert) and keep the key out of the repository (if it was ever committed, rotate the controller's key)`,
+          allowed: 'the PEM certificate of the Sealed Secrets controller alone',
+        },
+      ],
+    };
+  }
   if (block === null) {
     const other = PEM_ANY.exec(pem);
     let message: string;
@@ -126,7 +141,15 @@ function inspectCertificate(pem: unknown, now: Date): { problems: Problem[]; cer
     };
   }
   const validTo = new Date(cert.validTo);
+  const validFrom = new Date(cert.validFrom);
   const warnings: string[] = [];
+  if (!Number.isNaN(validFrom.getTime()) && validFrom.getTime() > now.getTime()) {
+    // The controller decrypts with the key whatever the dates say, but a certificate from the
+    // future means either a clock that is wrong here or a certificate not yet in use by the controller.
+    warnings.push(
+      `the certificate (${escapeUnsafe(cert.subject.replace(/\n/g, ', '))}) is not valid before ${validFrom.toISOString()}; check this machine's clock, and that the controller already uses this key (kubeseal --fetch-cert shows the one in use)`,
+    );
+  }
   if (Number.isNaN(validTo.getTime())) {
     warnings.push(`the certificate's expiry date ${showValue(cert.validTo)} could not be read`);
   } else if (validTo.getTime() < now.getTime()) {
@@ -150,8 +173,8 @@ function inspectCertificate(pem: unknown, now: Date): { problems: Problem[]; cer
 /**
  * Reads a Sealed Secrets controller certificate (PEM). The first certificate in the text is
  * used. Throws a `ValidationError` when the text is not a PEM certificate, holds a private key
- * instead, or holds a key that is not RSA or smaller than 2048 bits. An expired certificate is
- * returned with a warning in `warnings`, not refused.
+ * (instead of or beside the certificate), or holds a key that is not RSA or smaller than 2048
+ * bits. An expired or not yet valid certificate is returned with a warning in `warnings`, not refused.
  */
 export function parseSealingCertificate(pem: string, options: ParseSealingCertificateOptions = {}): SealingCertificate {
   const { problems, certificate } = inspectCertificate(pem, options.now ?? new Date());

@@ -535,8 +535,9 @@ describe('Helm chart packaging', () => {
     expect(namespaces.filter((o) => o.kind !== 'Namespace')).toEqual([]);
     const files = ['argocd-payments.k8s.yaml', 'argocd-shared.k8s.yaml', 'argocd.k8s.yaml', 'keys-payments.k8s.yaml', 'keys-shared.k8s.yaml'];
     // The per-key Applications (argocd.k8s.yaml) would re-apply the tree from git: not templated.
-    expect(fs.readdirSync(templatesDir).sort()).toEqual(['NOTES.txt', ...files.filter((f) => f !== 'argocd.k8s.yaml')]);
-    expect(fs.readdirSync(plainDir).sort()).toEqual([...files, 'namespaces.k8s.yaml'].sort());
+    // The writer's manifest of each folder: `_generated-files.tpl` under templates/ (Helm renders no `_` file).
+    expect(fs.readdirSync(templatesDir).sort()).toEqual(['NOTES.txt', '_generated-files.tpl', ...files.filter((f) => f !== 'argocd.k8s.yaml')]);
+    expect(fs.readdirSync(plainDir).sort()).toEqual(['.generated-files', ...files, 'namespaces.k8s.yaml'].sort());
     expect(fs.readFileSync(path.join(templatesDir, 'NOTES.txt'), 'utf8')).toBe(synthChart().chart.get('delivery/templates/NOTES.txt')!.toString('utf8'));
   });
 
@@ -582,7 +583,7 @@ describe('cdk8s synth', () => {
     // AND the CLI's own output folder holds one <folder>.k8s.yaml per folder, with the same objects.
     const cliOut = readTree(path.join(work, 'cdk8s.out'));
     const folders = ['argocd/payments', 'argocd/shared', 'argocd', 'keys/payments', 'keys/shared', 'namespaces'];
-    expect([...cliOut.keys()]).toEqual(folders.map((f) => `${f.replace('/', '-')}.k8s.yaml`));
+    expect([...cliOut.keys()]).toEqual(['.generated-files', ...folders.map((f) => `${f.replace('/', '-')}.k8s.yaml`)]);
     for (const folder of folders) {
       const inDist = [...tree('dist').files]
         .filter(([p]) => path.posix.dirname(p) === folder && !p.endsWith('/kustomization.yaml'))

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ValidationError } from '../../src/errors';
 import { ConcurrentWriteError, DEFAULT_MANIFEST_NAME, MANIFEST_HEADER, writeTreeAtomically } from '../../src/output/writer';
+import { processIdentity } from '../../src/output/write-lock';
 // The real module object (not an import-star copy), so a test can make one call of it fail.
 import nodeFs = require('fs');
 
@@ -40,11 +41,11 @@ function readTree(dir: string): Record<string, string> {
   return tree;
 }
 
-/** Names beside `out` in the temp folder, other than `out` itself: temp and old trees. */
+/** Names beside `out` in the temp folder, other than `out` itself and the record of what was written: temp and old trees, locks. */
 function siblings(): string[] {
   return fs
     .readdirSync(tmp)
-    .filter((name) => name !== 'out')
+    .filter((name) => name !== 'out' && !name.endsWith('.vcp-written'))
     .sort();
 }
 
@@ -196,6 +197,8 @@ describe('writeTreeAtomically: ownership', () => {
     const manifest = path.join(outDir, DEFAULT_MANIFEST_NAME);
     const text = fs.readFileSync(manifest, 'utf8');
     fs.writeFileSync(manifest, text.replace('team-b/secret.yaml\n', ''));
+    // Without the record of the last run, nothing vouches for an unlisted file (see "recognises" below).
+    fs.rmSync(path.join(tmp, '.out.vcp-written'));
     expect(expectValidationError(() => writeTreeAtomically(outDir, V1)).problems.map((p) => p.path)).toEqual(['team-b/secret.yaml']);
     fs.writeFileSync(manifest, text.replace('.generated-files\n', ''));
     expect(expectValidationError(() => writeTreeAtomically(outDir, V1)).problems.map((p) => p.path)).toEqual([
@@ -348,16 +351,33 @@ describe('writeTreeAtomically: crashes and recovery', () => {
     expect(fs.readFileSync(path.join(old, 'precious.txt'), 'utf8')).toBe('x');
   });
 
-  test('fails while another live process writes the same folder, and changes nothing', () => {
+  test('fails while another live process holds the lock, and changes nothing', async () => {
     writeTreeAtomically(outDir, V1);
     const before = readTree(outDir);
-    // The parent of this test process is alive and is not us.
-    const busy = path.join(tmp, `.out.tmp-${process.ppid}`);
-    fs.mkdirSync(busy);
-    expect(() => writeTreeAtomically(outDir, V2)).toThrow(ConcurrentWriteError);
-    expect(() => writeTreeAtomically(outDir, V2)).toThrow(`process ${process.ppid} is writing it`);
-    expect(readTree(outDir)).toEqual(before);
-    expect(fs.existsSync(busy)).toBe(true);
+    // A live process other than us, with the lock content a writer of that process would write.
+    const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const identity = processIdentity(holder.pid as number)!;
+      const lock = path.join(tmp, '.out.vcp-lock');
+      fs.writeFileSync(lock, `pid=${identity.pid}\nstart=${identity.start}\nboot=${identity.boot}\n`);
+      expect(() => writeTreeAtomically(outDir, V2)).toThrow(ConcurrentWriteError);
+      expect(() => writeTreeAtomically(outDir, V2)).toThrow(`process ${holder.pid} is writing it`);
+      expect(readTree(outDir)).toEqual(before);
+      expect(fs.existsSync(lock)).toBe(true);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  test('a leftover temp folder or lock whose pid now belongs to an unrelated live process does not block', () => {
+    writeTreeAtomically(outDir, V1);
+    // The parent of this test process is alive, is not us, and never wrote here: a reused pid.
+    fs.mkdirSync(path.join(tmp, `.out.vcp-tmp-${process.ppid}`));
+    fs.mkdirSync(path.join(tmp, `.out.tmp-${process.ppid}`));
+    fs.writeFileSync(path.join(tmp, '.out.vcp-lock'), `pid=${process.ppid}\nstart=1\nboot=not-this-boot\n`);
+    expect(writeTreeAtomically(outDir, V2).changed).toBe(true);
+    expect(readTree(outDir)).toEqual({ ...Object.fromEntries(V2), [DEFAULT_MANIFEST_NAME]: manifestFor(V2.keys()) });
+    expect(siblings()).toEqual([]);
   });
 
   test('an error in the middle of writing removes the temp folder and leaves the old tree whole', () => {
@@ -508,12 +528,12 @@ describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
     jest.spyOn(nodeFs, 'renameSync').mockImplementation((from, to) => {
       realRename(from, to);
       // Right after the output folder is moved aside, someone writes into it.
-      if (path.basename(String(to)).startsWith('.out.old-')) fs.writeFileSync(path.join(String(to), 'team-a', 'late.md'), 'mine\n');
+      if (path.basename(String(to)).startsWith('.out.vcp-old-')) fs.writeFileSync(path.join(String(to), 'team-a', 'late.md'), 'mine\n');
     });
     expect(writeTreeAtomically(outDir, V2).changed).toBe(true);
     jest.restoreAllMocks();
     expect(readTree(outDir)).toEqual(EXPECTED_V2);
-    const old = path.join(tmp, `.out.old-${process.pid}`);
+    const old = path.join(tmp, `.out.vcp-old-${process.pid}`);
     // The listed files are gone, the foreign file, its folder and the manifest are kept.
     expect(readTree(old)).toEqual({ 'team-a/late.md': 'mine\n', [DEFAULT_MANIFEST_NAME]: manifestFor(V1.keys()) });
 
@@ -588,8 +608,9 @@ describe('writeTreeAtomically: a real process killed with SIGKILL', () => {
     const before = readTree(outDir);
     const pid = await killChildAt('write', 2000);
 
-    const temp = path.join(tmp, `.out.tmp-${pid}`);
-    expect(siblings()).toEqual([`.out.tmp-${pid}`]);
+    const temp = path.join(tmp, `.out.vcp-tmp-${pid}`);
+    // The killed run's lock is left too; it names a process that is gone, so it is taken over.
+    expect(siblings()).toEqual(['.out.vcp-lock', `.out.vcp-tmp-${pid}`]);
     expect(fs.existsSync(path.join(temp, DEFAULT_MANIFEST_NAME))).toBe(false);
     expect(readTree(outDir)).toEqual(before);
 
@@ -605,8 +626,8 @@ describe('writeTreeAtomically: a real process killed with SIGKILL', () => {
     const pid = await killChildAt('rename', 200);
 
     expect(fs.existsSync(outDir)).toBe(false);
-    expect(siblings()).toEqual([`.out.old-${pid}`, `.out.tmp-${pid}`]);
-    expect(readTree(path.join(tmp, `.out.old-${pid}`))).toEqual(before);
+    expect(siblings()).toEqual(['.out.vcp-lock', `.out.vcp-old-${pid}`, `.out.vcp-tmp-${pid}`]);
+    expect(readTree(path.join(tmp, `.out.vcp-old-${pid}`))).toEqual(before);
 
     expect(writeTreeAtomically(outDir, RUN_1).changed).toBe(false);
     expect(readTree(outDir)).toEqual(before);
@@ -626,9 +647,9 @@ describe('writeTreeAtomically: a real process killed with SIGKILL', () => {
     const tree = readTree(outDir);
     expect(Object.keys(tree)).toHaveLength(201);
     expect(tree['team-0/obj-0.yaml']).toBe('kind: ConfigMap\nindex: 0\nrun: 2\n');
-    expect(siblings()).toEqual([`.out.old-${pid}`]);
+    expect(siblings()).toEqual(['.out.vcp-lock', `.out.vcp-old-${pid}`]);
     // Files go first, then their folders, then the manifest: what is left is provably ours.
-    const oldTree = readTree(path.join(tmp, `.out.old-${pid}`));
+    const oldTree = readTree(path.join(tmp, `.out.vcp-old-${pid}`));
     const files = Object.keys(oldTree).filter((rel) => !rel.endsWith('/') && rel !== DEFAULT_MANIFEST_NAME);
     expect(files).toHaveLength(left.files);
     for (const rel of files) expect(RUN_1.has(rel)).toBe(true);
