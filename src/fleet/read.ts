@@ -90,6 +90,6 @@ export function readErrorReason(e: unknown): string {
   if (code === 'EISDIR') return 'is a directory';
   if (code === 'EACCES') return 'permission denied';
   if (code === 'EFBIG') return `larger than ${MAX_CA_FILE_BYTES} bytes`;
-  if (code === 'ENOTREG') return 'not a regular file but a device, pipe or socket; a certificate authority bundle is a PEM file';
+  if (code === 'ENOTREG') return 'not a regular file but a device, pipe or socket';
   return code ?? (e instanceof Error ? e.message : String(e));
 }

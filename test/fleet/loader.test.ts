@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ValidationError } from '../../src/errors';
-import { loadFleet, MAX_FLEET_FILE_BYTES, MAX_VCLUSTERS, parseFleet } from '../../src/fleet/loader';
+import { loadFleet, MAX_CA_FILE_BYTES, MAX_FLEET_FILE_BYTES, MAX_NESTING_DEPTH, MAX_VCLUSTERS, parseFleet } from '../../src/fleet/loader';
 import { Fleet } from '../../src/fleet/types';
 import { fluxDefaultReleaseName } from '../../src/constructs/names';
 import { closestMatch, didYouMean, editDistance } from '../../src/fleet/suggest';
@@ -339,13 +339,26 @@ describe('loadFleet: huge and hostile inputs (generated, not committed)', () => 
     expect(validationError(() => parseFleet(text, 'f.yaml')).message).toContain('f.yaml:4:1: vclusters: declares 50001 vClusters');
   });
 
+  /** A fleet whose unknown top-level field `deep` holds maps nested until level `levels` (the root map is level 1). */
+  const nestedMaps = (levels: number): string => generatedFleet(1) + Array.from({ length: levels }, (_, i) => `${'  '.repeat(i)}${i === 0 ? 'deep' : 'a'}:`).join('\n') + ' x\n';
+
   test.each([
-    ['flow nesting', `a: ${'['.repeat(50_000)}`],
-    ['block nesting', Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}- `).join('\n') + 'x'],
-  ])('fails absurd %s without crashing', (_, text) => {
+    // [case, text, where the 101st level starts]
+    ['flow nesting, 50,000 levels', `a: ${'['.repeat(50_000)}`, '1:103'],
+    ['block nesting, 3,000 levels (4.5 MB; the stack overflowed here)', Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}- `).join('\n') + 'x', '101:101'],
+    ['block nesting, 1,000 levels (yaml said "Maximum call stack size exceeded")', Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i)}- `).join('\n') + 'x', '101:101'],
+    ['maps nested 101 levels', nestedMaps(101), `${generatedFleet(1).split('\n').length + 100}:201`],
+  ])('fails %s at the level past the limit, before anything recursive runs', (_, text, where) => {
     const error = validationError(() => parseFleet(text, 'deep.yaml'));
-    expect(error.message).toContain('deep.yaml:');
-    expect(error.problems.length).toBeLessThanOrEqual(101);
+    expect(error.message).toBe(
+      `invalid fleet file deep.yaml: 1 problem:\n  - deep.yaml:${where}: (yaml): maps and lists are nested more than ${MAX_NESTING_DEPTH} levels deep here; a fleet file needs fewer than 10, so this is refused (allowed: at most ${MAX_NESTING_DEPTH} levels of nesting)`,
+    );
+  });
+
+  test('accepts nesting up to the limit (then other checks speak)', () => {
+    // The root map is level 1, so 99 maps under it reach level 100.
+    const error = validationError(() => parseFleet(nestedMaps(100), 'deep.yaml'));
+    expect(error.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^unknown field 'deep'/)]);
   });
 
   test('fails with every problem, capped at 100 listed plus a count of the rest', () => {
@@ -441,6 +454,18 @@ describe('loadFleet: bounded work on endless, amplified and all-wrong input', ()
     },
     30_000,
   );
+
+  test.each([
+    [MAX_CA_FILE_BYTES, "the file 'big-ca.pem' is not PEM certificate data"],
+    [MAX_CA_FILE_BYTES + 1, `cannot read the certificate authority file (larger than ${MAX_CA_FILE_BYTES} bytes)`],
+  ])('fails a certificate authority file of %p bytes at the field naming it, with %p', (bytes, reason) => {
+    fs.writeFileSync(path.join(dir, 'big-ca.pem'), Buffer.alloc(bytes, 'x'));
+    const fleet = path.join(dir, 'big-ca.yaml');
+    fs.writeFileSync(fleet, generatedFleet(1).replace('  host: platform.example.com', '  host: platform.example.com\n  certificateAuthorityFile: big-ca.pem'));
+    const error = validationError(() => loadFleet(fleet, { displayPath: 'big-ca.yaml' }));
+    expect(error.problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.path}`)).toEqual(['big-ca.yaml:3:29 platform.certificateAuthorityFile']);
+    expect(error.message).toContain(reason);
+  });
 
   test('checks a small file whose aliases multiply one big map in seconds, listing 100 problems', () => {
     // 500 aliases of a 300-field map: far under yaml's maxAliasCount, 150,000 problems if all were collected.
