@@ -15,8 +15,9 @@ function readError(message: string, code: string): NodeJS.ErrnoException {
 /** How `readAtMost` opens and accepts a file. */
 interface ReadOptions {
   /**
-   * Refuse anything but a regular file (code ENOTREG), and open without blocking: opening a FIFO
-   * for reading blocks until a writer comes, and the refusal must come before that.
+   * Refuse anything but a regular file (code ENOTREG), checked before opening and again on the
+   * open descriptor, which is opened without blocking: opening a FIFO for reading blocks until a
+   * writer comes, and the refusal must come before that.
    * @default false
    */
   readonly regularOnly?: boolean;
@@ -29,19 +30,27 @@ interface ReadOptions {
  * bytes arrived, or `size` when a regular file is over the limit (then nothing is read).
  */
 export function readAtMost(file: string, limit: number, options: ReadOptions = {}): { data?: Buffer; size?: number } {
-  // O_NONBLOCK: open(2) on a FIFO returns at once instead of waiting for a writer; on a regular
-  // file it changes nothing (regular files are always "ready", see open(2) and pipe(7)).
+  // Refused before opening: opening a device can have effects of its own (a tape rewinds).
+  if (options.regularOnly) refuseIrregular(fs.statSync(file));
+  // O_NONBLOCK: in case the file was replaced by a FIFO since, opening it for reading returns at
+  // once instead of waiting for a writer (fifo(7)); on a regular file the flag has no effect (open(2)).
   const fd = fs.openSync(file, options.regularOnly ? fs.constants.O_RDONLY | fs.constants.O_NONBLOCK : 'r');
   try {
     const stat = fs.fstatSync(fd);
+    if (options.regularOnly) refuseIrregular(stat);
     if (stat.isDirectory()) throw readError('is a directory', 'EISDIR');
-    if (options.regularOnly && !stat.isFile()) throw readError('not a regular file', 'ENOTREG');
     if (stat.isFile() && stat.size > limit) return { size: stat.size };
     const data = readBounded(fd, limit, stat.isFile() ? stat.size : undefined);
     return data === undefined ? {} : { data };
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Throws unless `stat` is of a regular file (a directory keeps its own, clearer error). */
+function refuseIrregular(stat: fs.Stats): void {
+  if (stat.isDirectory()) throw readError('is a directory', 'EISDIR');
+  if (!stat.isFile()) throw readError('not a regular file', 'ENOTREG');
 }
 
 /** Reads `fd` to its end, or undefined once more than `limit` bytes arrived. */

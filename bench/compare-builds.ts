@@ -1,12 +1,12 @@
 /**
- * One-off measurement for issue 12: what the hand-written YAML subset reader saves end to end.
- * Runs `node <lib>/charts/main.js --fleet F --out D` for generated fleets of 100, 1,000 and
- * 10,000 vClusters with two builds, interleaved: BASE (as built) and YAML_ONLY (the same build
- * with the subset reader switched off, so every fleet takes the `yaml` route with its node
- * positions). Prints medians of CPU seconds (user + kernel, steadier than wall-clock time on a
- * shared machine) and wall-clock seconds of the synth, of the load step alone, and of peak RSS.
+ * Compares two builds of the synth end to end (written for issue 12: what the hand-written YAML
+ * subset reader saved; docs/notes/fleet.md has the figures). Runs `node <lib>/charts/main.js
+ * --fleet F --out D` for generated fleets of 100, 1,000 and 10,000 vClusters with BASE_LIB and
+ * OTHER_LIB (each a copy of `lib/`, kept inside the repository so that `node_modules` resolves),
+ * interleaved. Prints medians of CPU seconds (user + kernel, steadier than wall-clock time on a
+ * shared machine) and wall-clock seconds of the synth, of `loadFleet` alone, and of peak RSS.
  *
- * usage: node lib/bench/yaml-reader.js BASE_LIB YAML_ONLY_LIB [runs]
+ * usage: node lib/bench/compare-builds.js BASE_LIB OTHER_LIB [runs per size, default 5]
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -50,31 +50,31 @@ function loadSeconds(lib: string, fleet: string, runs: number): number {
 }
 
 function main(argv: string[]): void {
-  const [baseLib, yamlLib, runsText] = argv;
-  if (!baseLib || !yamlLib) throw new Error('usage: node lib/bench/yaml-reader.js BASE_LIB YAML_ONLY_LIB [runs]');
+  const [baseLib, otherLib, runsText] = argv;
+  if (!baseLib || !otherLib) throw new Error('usage: node lib/bench/compare-builds.js BASE_LIB OTHER_LIB [runs]');
   const runs = Number(runsText ?? 5);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yaml-reader-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compare-builds-'));
   console.log(
-    `| vClusters | synth CPU base s | synth CPU yaml-only s | saved | synth wall base s | synth wall yaml-only s | load base s | load yaml-only s | RSS base MB | RSS yaml-only MB |`,
+    `| vClusters | synth CPU base s | synth CPU other s | base saves | synth wall base s | synth wall other s | load base s | load other s | RSS base MB | RSS other MB |`,
   );
   console.log(`|---|---|---|---|---|---|---|---|---|---|`);
   for (const size of [100, 1000, 10_000]) {
     const fleet = path.join(dir, `fleet-${size}.yaml`);
     fs.writeFileSync(fleet, generateFleetYaml(ROOT, { vclusters: size }));
-    const res = { base: [] as Run[], yaml: [] as Run[] };
+    const res = { base: [] as Run[], other: [] as Run[] };
     for (let i = 0; i < runs; i++) {
       res.base.push(run(path.resolve(baseLib), fleet, path.join(dir, `out-${size}-b-${i}`), path.join(dir, 'rss')));
-      res.yaml.push(run(path.resolve(yamlLib), fleet, path.join(dir, `out-${size}-y-${i}`), path.join(dir, 'rss')));
+      res.other.push(run(path.resolve(otherLib), fleet, path.join(dir, `out-${size}-y-${i}`), path.join(dir, 'rss')));
     }
     const b = median(res.base.map((r) => r.cpuSeconds));
-    const y = median(res.yaml.map((r) => r.cpuSeconds));
+    const y = median(res.other.map((r) => r.cpuSeconds));
     const wb = median(res.base.map((r) => r.seconds));
-    const wy = median(res.yaml.map((r) => r.seconds));
+    const wy = median(res.other.map((r) => r.seconds));
     const lb = loadSeconds(path.resolve(baseLib), fleet, runs);
-    const ly = loadSeconds(path.resolve(yamlLib), fleet, runs);
+    const ly = loadSeconds(path.resolve(otherLib), fleet, runs);
     const mb = (xs: Run[]): string => median(xs.map((r) => r.rssMb)).toFixed(0);
     console.log(
-      `| ${size} | ${b.toFixed(3)} | ${y.toFixed(3)} | ${(((y - b) / y) * 100).toFixed(1)}% | ${wb.toFixed(3)} | ${wy.toFixed(3)} | ${lb.toFixed(3)} | ${ly.toFixed(3)} | ${mb(res.base)} | ${mb(res.yaml)} |`,
+      `| ${size} | ${b.toFixed(3)} | ${y.toFixed(3)} | ${(((y - b) / y) * 100).toFixed(1)}% | ${wb.toFixed(3)} | ${wy.toFixed(3)} | ${lb.toFixed(3)} | ${ly.toFixed(3)} | ${mb(res.base)} | ${mb(res.other)} |`,
     );
   }
   fs.rmSync(dir, { recursive: true, force: true });
