@@ -1,7 +1,7 @@
-import { Alias, isAlias, isMap, isScalar, isSeq, Node, Pair, YAMLMap } from 'yaml';
+import { Alias, Document, isAlias, isMap, isScalar, isSeq, Node, Pair, visit, YAMLMap } from 'yaml';
 import { Problem } from '../errors';
 import type { Segment } from './problems';
-import { aliasTargets, ParsedYaml } from './yaml';
+import type { ParsedYaml } from './yaml';
 
 /**
  * Finds file positions for problem paths by walking yaml's nodes along the path. Only problems
@@ -95,4 +95,17 @@ export class Locator {
     const node = this.find(segments, false);
     return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
   }
+}
+
+/** The node each alias of `doc` stands for: the last node before it with its anchor (as yaml resolves it). */
+export function aliasTargets(doc: Document): Map<Alias, Node | undefined> {
+  const targets = new Map<Alias, Node | undefined>();
+  const anchors = new Map<string, Node>();
+  visit(doc, {
+    Node(_, node) {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  return targets;
 }

@@ -73,19 +73,6 @@ export function parseYaml(text: string, display: string, subject: string): Parse
   return { doc: doc!, lineCounter };
 }
 
-/** The node each alias of `doc` stands for: the last node before it with its anchor (as yaml resolves it). */
-export function aliasTargets(doc: Document): Map<Alias, Node | undefined> {
-  const targets = new Map<Alias, Node | undefined>();
-  const anchors = new Map<string, Node>();
-  visit(doc, {
-    Node(_, node) {
-      if (isAlias(node)) targets.set(node, anchors.get(node.source));
-      else if (node.anchor) anchors.set(node.anchor, node);
-    },
-  });
-  return targets;
-}
-
 /** A path as a chain of links, made into segments only where it is reported. */
 interface PathLink {
   readonly seg: Segment;
