@@ -227,7 +227,7 @@ export interface Fleet {
    * running vCluster, in every delivery mode (`RemovalPolicy` of the delivery constructs).
    * @default "keep"
    */
-  readonly onRemoval?: RemovalPolicyName;
+  readonly onRemoval: RemovalPolicyName;
   /** Put in front of every generated Application, ApplicationSet and Flux Kustomization name. @default "" */
   readonly namePrefix: string;
   /**

@@ -131,3 +131,43 @@ describe('the synthesized fleet', () => {
     expect(objects.filter((x) => ['Application', 'ApplicationSet', 'HelmRelease'].includes(x.kind)).length).toBeGreaterThan(0);
   });
 });
+
+describe('onRemoval: uninstall in the fleet file', () => {
+  const fleet = (delivery: string, extra: string[] = []): string =>
+    [
+      'platform:',
+      '  host: platform.example.com',
+      'onRemoval: uninstall',
+      'defaults:',
+      '  chartVersion: "0.36.1"',
+      '  apiKey: shared',
+      `  delivery: ${delivery}`,
+      ...extra,
+      'apiKeys:',
+      '  shared:',
+      '    namespace: vcluster-platform',
+      '    existing: {}',
+      'vclusters:',
+      '  - name: team-a',
+      '',
+    ].join('\n');
+
+  test.each([
+    ['Argo CD Applications', fleet('argocd'), 'Application'],
+    ['an Argo CD ApplicationSet', fleet('argocd', ['argocd:', '  applicationSet: true', '  valuesRepository: { repoURL: "https://git.example.com/x.git" }']), 'ApplicationSet'],
+    ['Flux HelmReleases', fleet('flux'), 'HelmRelease'],
+  ])('%s: the delivery object uninstalls the vCluster when it is removed', (_case, text, kind) => {
+    // GIVEN a fleet that asks for uninstall, WHEN it is synthesized
+    const loaded = parseFleet(text, 'vclusters.yaml');
+    expect(loaded.onRemoval).toBe('uninstall');
+    const objects = synthesizeFleet(loaded).folders.flatMap((f) => f.objects) as unknown as Manifest[];
+    // THEN the vCluster's delivery object carries the uninstalling behaviour, namespaces are still kept
+    const delivery = objects.filter((o) => o.kind === kind && JSON.stringify(o).includes('team-a'));
+    expect(delivery).toHaveLength(1);
+    const o = delivery[0]!;
+    if (kind === 'Application') expect((o.metadata as Json).finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+    if (kind === 'ApplicationSet') expect((o.spec as Json).syncPolicy).toBeUndefined();
+    if (kind === 'HelmRelease') expect((o.metadata as Json).annotations).toBeUndefined();
+    for (const ns of objects.filter((x) => x.kind === 'Namespace')) expect((ns.metadata as Json).annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': ARGO_KEEP });
+  });
+});
