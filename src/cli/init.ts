@@ -39,6 +39,13 @@ defaults:
 argocd:
   namespace: argocd
   project: default
+  # Where this repository's generated tree is, as your root Argo CD Application syncs it: each
+  # access key gets an Application of its own reading its folder from here, so a key that fails
+  # holds back only its own vClusters. Change repoURL (and targetRevision) to this repository.
+  repository:
+    repoURL: https://git.example.com/platform/gitops.git
+    targetRevision: main
+    path: dist
 
 apiKeys:
   # One access key for many vClusters, fetched from your secret store by External Secrets
@@ -48,7 +55,8 @@ apiKeys:
     namespace: vcluster-platform
     externalSecret:
       storeRef: { kind: ClusterSecretStore, name: vault }
-      remoteRef: { key: vcluster-platform/shared-access-key }
+      # A Vault KV entry holds several fields: name the one with the access key.
+      remoteRef: { key: vcluster-platform/shared-access-key, property: accessKey }
 
 vclusters:
   # Each vCluster: its name (also its namespace unless 'namespace' says otherwise) and the

@@ -345,12 +345,9 @@ function exampleFleets(): string[] {
     ? fs
         .readdirSync(path.join(REPO, 'examples'), { recursive: true })
         .map(String)
-        .filter((f) => /\.ya?ml$/.test(f))
+        // The fleet files, not the trees synthesized beside them.
+        .filter((f) => path.basename(f) === 'vclusters.yaml')
         .map((f) => `examples/${f}`)
-        .filter((f) => {
-          const data = parse(fs.readFileSync(path.join(REPO, f), 'utf8'));
-          return data && typeof data === 'object' && 'apiKeys' in data && 'vclusters' in data;
-        })
     : [];
   const fixtures = fs
     .readdirSync(path.join(REPO, 'test/fixtures/fleet'))
