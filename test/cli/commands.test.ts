@@ -142,8 +142,8 @@ describe('init', () => {
 
     const synth = await cli(['synth'], cwd);
     expect(synth).toMatchObject({ code: 0, stderr: '' });
-    expect(synth.stdout).toBe('dist/: 1 vClusters, 6 objects, 9 files (written)\n');
-    expect(await cli(['check'], cwd)).toMatchObject({ code: 0, stderr: '', stdout: 'dist/ is up to date with vclusters.yaml (10 files)\n' });
+    expect(synth.stdout).toBe('dist/: 1 vClusters, 7 objects, 12 files (written)\n');
+    expect(await cli(['check'], cwd)).toMatchObject({ code: 0, stderr: '', stdout: 'dist/ is up to date with vclusters.yaml (13 files)\n' });
   });
 
   test('fails to overwrite: existing files are kept byte for byte and named', async () => {
@@ -170,7 +170,7 @@ describe('check', () => {
   test('fails a stale tree (exit 1), naming every file added, changed and removed, and writes nothing', async () => {
     const cwd = await scaffolded();
     const dist = path.join(cwd, 'dist');
-    fs.writeFileSync(path.join(dist, 'host', 'rbac.yaml'), 'edited by hand\n');
+    fs.writeFileSync(path.join(dist, 'keys', 'shared', 'rbac.yaml'), 'edited by hand\n');
     fs.rmSync(path.join(dist, 'README.md'));
     fs.writeFileSync(path.join(dist, 'notes.txt'), 'stray\n');
     const before = snapshotTree(cwd);
@@ -181,7 +181,7 @@ describe('check', () => {
       [
         'check: dist/ is stale: a synth of vclusters.yaml would add 1, change 1 and remove 1 files:',
         '  added:   dist/README.md',
-        '  changed: dist/host/rbac.yaml',
+        '  changed: dist/keys/shared/rbac.yaml',
         '  removed: dist/notes.txt',
         'check: run `npx cdk8s-vcluster-platform synth` and commit dist/',
         '',
@@ -196,7 +196,7 @@ describe('check', () => {
     const stale = await cli(['check'], cwd);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain('  added:   dist/vclusters/team-b/team-b/vcluster.yaml\n');
-    expect(stale.stderr).toContain('  changed: dist/argocd/applications.yaml\n');
+    expect(stale.stderr).toContain('  changed: dist/argocd/shared/applications.yaml\n');
     expect((await cli(['synth'], cwd)).code).toBe(0);
     expect((await cli(['check'], cwd)).code).toBe(0);
   });
@@ -236,8 +236,8 @@ describe('plan', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toMatchSnapshot();
     expect(r.stdout).toContain('vCluster team-a/team-a:\n');
-    expect(r.stdout).toMatch(/~ Application argocd\/team-a {2}\(argocd\/applications\.yaml\): .*spec\.source\.targetRevision/);
-    expect(r.stdout).toContain('  + Application argocd/team-b  (argocd/applications.yaml)');
+    expect(r.stdout).toMatch(/~ Application argocd\/team-a {2}\(argocd\/shared\/applications\.yaml\): .*spec\.source\.targetRevision/);
+    expect(r.stdout).toContain('  + Application argocd/team-b  (argocd/shared/applications.yaml)');
     expect(r.stdout).toContain('  + values vclusters/team-b/team-b/vcluster.yaml');
     expect(snapshotTree(cwd)).toEqual(before);
 
@@ -260,7 +260,7 @@ describe('plan', () => {
     fs.writeFileSync(fleet, fs.readFileSync(fleet, 'utf8').replace(/vclusters:[\s\S]*$/, 'vclusters: []\n'));
     const r = await cli(['plan'], cwd);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('  - Application argocd/team-a  (argocd/applications.yaml)');
+    expect(r.stdout).toContain('  - Application argocd/team-a  (argocd/shared/applications.yaml)');
     expect(r.stdout).toContain('  - values vclusters/team-a/team-a/vcluster.yaml');
     expect(r.stdout).not.toContain('0.36.1');
   });

@@ -88,14 +88,14 @@ test('init, synth, check and plan work in the installed package; check fails a s
   // The $schema line of the scaffold points at the installed schema.
   const schemaLine = fs.readFileSync(path.join(repo, 'vclusters.yaml'), 'utf8').split('\n')[0]!;
   expect(fs.existsSync(path.join(repo, schemaLine.replace('# yaml-language-server: $schema=', '')))).toBe(true);
-  expect(command(['synth'], repo)).toEqual({ code: 0, stdout: 'dist/: 1 vClusters, 6 objects, 9 files (written)\n', stderr: '' });
+  expect(command(['synth'], repo)).toEqual({ code: 0, stdout: 'dist/: 1 vClusters, 7 objects, 12 files (written)\n', stderr: '' });
   expect(command(['check'], repo)).toMatchObject({ code: 0, stderr: '' });
   expect(command(['plan'], repo)).toMatchObject({ code: 0, stdout: 'plan: no changes: dist/ is what vclusters.yaml gives\n' });
   fs.appendFileSync(path.join(repo, 'vclusters.yaml'), '  - name: team-b\n    chartVersion: "0.36.1"\n');
   const stale = command(['check'], repo);
   expect(stale.code).toBe(1);
   expect(stale.stderr).toContain('  added:   dist/vclusters/team-b/team-b/vcluster.yaml');
-  expect(command(['plan'], repo).stdout).toContain('  + Application argocd/team-b  (argocd/applications.yaml)');
+  expect(command(['plan'], repo).stdout).toContain('  + Application argocd/team-b  (argocd/shared/applications.yaml)');
   expect(command(['synth', '--bogus'], repo).code).toBe(2);
 });
 

@@ -99,23 +99,23 @@ describe('the cdk8s CLI folder (CDK8S_OUTDIR)', () => {
     const outside = path.join(dir, 'outside.txt');
     fs.writeFileSync(outside, 'keep me\n');
     fs.mkdirSync(path.join(dir, 'cdk8s.out'));
-    fs.symlinkSync(outside, path.join(dir, 'cdk8s.out', 'host.k8s.yaml'));
+    fs.symlinkSync(outside, path.join(dir, 'cdk8s.out', 'keys-shared.k8s.yaml'));
     const o = synth(['--out', 'dist'], { CDK8S_OUTDIR: 'cdk8s.out' });
     expect(o.code).toBe(1);
     expect(o.stderr).toContain('refusing to replace cdk8s.out');
-    expect(o.stderr).toContain('host.k8s.yaml: a symbolic link');
+    expect(o.stderr).toContain('keys-shared.k8s.yaml: a symbolic link');
     expect(fs.readFileSync(outside, 'utf8')).toBe('keep me\n');
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
 
     fs.rmSync(path.join(dir, 'cdk8s.out'), { recursive: true });
     expect(synth(['--out', 'dist'], { CDK8S_OUTDIR: 'cdk8s.out' }).code).toBe(0);
-    expect(fs.readdirSync(path.join(dir, 'cdk8s.out')).sort()).toEqual(['.generated-files', 'host.k8s.yaml']);
+    expect(fs.readdirSync(path.join(dir, 'cdk8s.out')).sort()).toEqual(['.generated-files', 'keys-shared.k8s.yaml', 'namespaces.k8s.yaml']);
   });
 
   test('under `--format helm` (a templates/ folder) the manifest is a partial Helm never renders', () => {
     fs.mkdirSync(path.join(dir, 'helm', 'templates'), { recursive: true });
     expect(synth(['--out', 'dist'], { CDK8S_OUTDIR: 'helm/templates' }).code).toBe(0);
-    expect(fs.readdirSync(path.join(dir, 'helm', 'templates')).sort()).toEqual(['NOTES.txt', '_generated-files.tpl', 'host.k8s.yaml']);
+    expect(fs.readdirSync(path.join(dir, 'helm', 'templates')).sort()).toEqual(['NOTES.txt', '_generated-files.tpl', 'keys-shared.k8s.yaml']);
     expect(fs.readFileSync(path.join(dir, 'helm', 'templates', '_generated-files.tpl'), 'utf8')).not.toContain('{{');
   });
 });
@@ -206,7 +206,8 @@ describe('a plaintext key that also goes into a Helm chart', () => {
     );
     expect(o.stderr).not.toContain(KEY);
     // Not vacuous: the chart really holds it.
-    const templates = fs.readdirSync(path.join(dir, 'chart', 'templates')).map((f) => fs.readFileSync(path.join(dir, 'chart', 'templates', f), 'utf8'));
+    // The key goes into the first of the two charts (keys/, installed before delivery/).
+    const templates = fs.readdirSync(path.join(dir, 'chart', 'keys', 'templates')).map((f) => fs.readFileSync(path.join(dir, 'chart', 'keys', 'templates', f), 'utf8'));
     expect(templates.join('')).toContain(Buffer.from(KEY).toString('base64'));
   });
 
