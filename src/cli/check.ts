@@ -30,7 +30,7 @@ export function check(argv: readonly string[], io: CommandIo): ExitCode {
   return guarded('check', io, () => {
     const fleetFile = fleetFileOf(parsed.values, io.env);
     const out = parsed.values.get('--out') ?? 'dist';
-    const rendered = renderTree(fleetFile, io);
+    const rendered = renderTree(fleetFile, out, io);
     const changes = treeChanges(readTree(path.resolve(io.cwd, out), out), rendered.files);
     const count = changes.added.length + changes.changed.length + changes.removed.length;
     if (count === 0) {

@@ -193,7 +193,7 @@ export function plan(argv: readonly string[], io: CommandIo): ExitCode {
   return guarded('plan', io, () => {
     const fleetFile = fleetFileOf(parsed.values, io.env);
     const out = parsed.values.get('--out') ?? 'dist';
-    const rendered = renderTree(fleetFile, io);
+    const rendered = renderTree(fleetFile, out, io);
     const result = planChanges(fleetFile, out, readTree(path.resolve(io.cwd, out), out), rendered.files);
     io.stdout(parsed.values.get('--output') === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
     return ExitCode.OK;

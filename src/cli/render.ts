@@ -2,9 +2,27 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ProblemCollector, showValue } from '../errors';
 import { loadFleet } from '../fleet/loader';
-import { synthesizeFleet } from '../fleet/synthesize';
+import { FleetSynthesis, synthesizeFleet } from '../fleet/synthesize';
 import { layoutTree, OutputFolder, ValuesFile } from '../output/layout';
 import { DEFAULT_MANIFEST_NAME, MANIFEST_HEADER } from '../output/writer';
+
+/**
+ * How the generated README names the fleet file: relative to the folder that holds the output
+ * folder, with '/' separators (`vclusters.yaml` beside `dist/`); a fleet outside that folder is
+ * named by its file name alone, since a path climbing out of the repository would differ from
+ * machine to machine. The same fleet and output then give the same bytes whatever the working
+ * folder, and whether the paths were typed relative or absolute.
+ */
+export function fleetSourceLabel(fleetAbs: string, outAbs: string): string {
+  const relative = path.relative(path.dirname(outAbs), fleetAbs);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return path.basename(fleetAbs);
+  return relative.split(path.sep).join('/');
+}
+
+/** The GitOps tree of a synthesis (what `synth` writes into --out, manifest aside). */
+export function layoutFleetTree(synthesis: FleetSynthesis, source: string): Map<string, string> {
+  return layoutTree(synthesis.folders, synthesis.valuesFiles, { rootFolders: synthesis.rootFolders, source, extraFiles: synthesis.extraFiles });
+}
 
 /** The tree a synth would write, without writing it. */
 export interface RenderedTree {
@@ -24,10 +42,10 @@ export interface RenderedTree {
  * list), so comparing this with a folder tells whether a synth would change it. Pure but for
  * reading the fleet file.
  */
-export function renderTree(fleetFile: string, io: { readonly cwd: string; readonly env: NodeJS.ProcessEnv }): RenderedTree {
+export function renderTree(fleetFile: string, out: string, io: { readonly cwd: string; readonly env: NodeJS.ProcessEnv }): RenderedTree {
   const fleet = loadFleet(path.resolve(io.cwd, fleetFile), { env: io.env, displayPath: fleetFile });
   const synthesis = synthesizeFleet(fleet, io.env);
-  const files = layoutTree(synthesis.folders, synthesis.valuesFiles, { rootFolders: synthesis.rootFolders, source: fleetFile });
+  const files = layoutFleetTree(synthesis, fleetSourceLabel(path.resolve(io.cwd, fleetFile), path.resolve(io.cwd, out)));
   const listed = [...files.keys(), DEFAULT_MANIFEST_NAME].sort();
   files.set(DEFAULT_MANIFEST_NAME, `${MANIFEST_HEADER}\n${listed.join('\n')}\n`);
   return { files, folders: synthesis.folders, valuesFiles: synthesis.valuesFiles, warnings: synthesis.warnings };

@@ -5,7 +5,8 @@ import { loadFleet } from '../fleet/loader';
 import { ConcurrentWriteError, overlappingTargets, PartialWriteError, TreeTarget, WriteResult, writeTreesAtomically } from '../output/writer';
 import { FleetSynthesis, synthesizeFleet } from '../fleet/synthesize';
 import { escapeForHelm, inHelmChart, isHelmChartVersion, renderHelmChart, renderNotes } from '../output/helm-chart';
-import { layoutTree, OutputFolder } from '../output/layout';
+import { OutputFolder } from '../output/layout';
+import { fleetSourceLabel, layoutFleetTree } from './render';
 import { couldBeAccessKey, explainOsError, showOptionValue } from './option-values';
 
 /** Streams and environment of one run, injectable for tests. */
@@ -140,14 +141,18 @@ function writeOutputs(options: Options, io: RunIo, fleetFile: string, synthesis:
   const targets: TreeTarget[] = [
     {
       outDir: path.resolve(io.cwd, options.out),
-      files: layoutTree(synthesis.folders, synthesis.valuesFiles, { rootFolders: synthesis.rootFolders, source: fleetFile, extraFiles: synthesis.extraFiles }),
+      files: layoutFleetTree(synthesis, fleetSourceLabel(path.resolve(io.cwd, fleetFile), path.resolve(io.cwd, options.out))),
       options: { displayPath: options.out },
     },
   ];
   if (options.helmChart !== undefined) {
     targets.push({
       outDir: path.resolve(io.cwd, options.helmChart),
-      files: renderHelmChart(synthesis.folders, { name: options.chartName, version: options.chartVersion!, source: fleetFile }),
+      files: renderHelmChart(synthesis.folders, {
+        name: options.chartName,
+        version: options.chartVersion!,
+        source: fleetSourceLabel(path.resolve(io.cwd, fleetFile), path.resolve(io.cwd, options.helmChart)),
+      }),
       options: { displayPath: options.helmChart },
     });
   }

@@ -3,6 +3,7 @@ import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import fleetSchema from '../../schema/vclusters.schema.json';
 import { showValue } from '../errors';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE } from '../constructs/names';
+import { CHART_VERSION_RULE } from '../constructs/chart-version';
 import { Problems, Segment } from './problems';
 import { didYouMean } from './suggest';
 import { describeType, nameHint, quoteName, shownValue } from './wording';
@@ -75,6 +76,8 @@ const RULES = new Map<unknown, Rule>([
   [defs.dnsLabel, { what: 'not a valid DNS-1123 label', allowed: DNS1123_LABEL_RULE, dns: true }],
   [defs.keyId, { what: 'not a valid key id (a DNS-1123 label)', allowed: DNS1123_LABEL_RULE, dns: true }],
   [defs.dnsSubdomain, { what: 'not a valid DNS-1123 subdomain', allowed: DNS1123_SUBDOMAIN_RULE, dns: true }],
+  // A semantic version: checked by the schema so it is reported beside the entry's other problems.
+  [defs.chartVersion, { what: 'is not a semantic version', allowed: CHART_VERSION_RULE }],
   [defs.duration, { what: 'not a duration', allowed: 'a Go duration such as "10m", "1h" or "1h30m"' }],
   [defs.refreshInterval, { what: 'not a refresh interval', allowed: 'a Go duration such as "30m", "1h" or "1h30m", or "0" (fetch once, never refresh)' }],
   [defs.repoPath, { what: 'not a relative path inside the repository', allowed: 'a relative path without \'..\', spaces or backslashes, e.g. "dist" or "./dist"' }],

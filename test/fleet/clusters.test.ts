@@ -69,8 +69,11 @@ function objectsIn(tree: ReadonlyMap<string, string>, folder: string): Obj[] {
 
 describe('the committed multi-cluster example', () => {
   test('is exactly what `npm run synth` writes from examples/multi-cluster/vclusters.yaml', () => {
-    const out = path.join(fs.mkdtempSync(path.join(tmpRoot, 'example-')), 'dist');
-    expect(synthInto(`${EXAMPLE}/vclusters.yaml`, out)).toEqual({ code: 0, stderr: '' });
+    // The fleet beside the tree, as in examples/multi-cluster/: the README names it relative to there.
+    const work = fs.mkdtempSync(path.join(tmpRoot, 'example-'));
+    fs.copyFileSync(path.join(REPO, EXAMPLE, 'vclusters.yaml'), path.join(work, 'vclusters.yaml'));
+    const out = path.join(work, 'dist');
+    expect(synthInto(path.join(work, 'vclusters.yaml'), out)).toEqual({ code: 0, stderr: '' });
     const fresh = readTree(out);
     const committed = example();
     const stale = [...new Set([...fresh.keys(), ...committed.keys()])].filter((p) => fresh.get(p) !== committed.get(p));
