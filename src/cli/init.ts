@@ -1,3 +1,4 @@
+import { SIBLING_IGNORE_RULE } from '../output/write-lock';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CommandIo, ExitCode, guarded, parseOptions, usageError } from './io';
@@ -72,7 +73,9 @@ output: cdk8s.out
 `;
 
 /** What .gitignore needs: the writer's temp and old siblings of dist/ (src/output/writer.ts), cdk8s's scratch folder. */
-export const GITIGNORE_ENTRIES = ['node_modules/', 'cdk8s.out/', '.dist.tmp-*/', '.dist.old-*/'];
+// The writer's own siblings of the output folder (.dist.vcp-tmp-<pid>, .dist.vcp-old-<pid>, the lock):
+// one rule, the same the writer documents, so an interrupted synth never gets committed.
+export const GITIGNORE_ENTRIES = ['node_modules/', 'cdk8s.out/', SIBLING_IGNORE_RULE];
 
 const GITHUB_WORKFLOW = `# Fails a pull request whose committed dist/ is not what vclusters.yaml gives.
 name: vcluster-platform

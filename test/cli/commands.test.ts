@@ -137,7 +137,7 @@ describe('init', () => {
     expect(files['vclusters.yaml']!.split('\n')[0]).toBe('# yaml-language-server: $schema=./node_modules/cdk8s-vcluster-platform/schema/vclusters.schema.json');
     expect(files['cdk8s.yaml']).toContain('app: npx --no cdk8s-vcluster-platform synth');
     // The writer's siblings of dist/ (src/output/writer.ts: `.<base>.tmp-<pid>`, `.<base>.old-<pid>`).
-    expect(files['.gitignore']!.split('\n')).toEqual(expect.arrayContaining(['.dist.tmp-*/', '.dist.old-*/', 'cdk8s.out/']));
+    expect(files['.gitignore']!.split('\n')).toEqual(expect.arrayContaining(['.*.vcp-*', 'cdk8s.out/']));
     for (const ci of ['.github/workflows/vcluster-platform.yml', '.gitlab-ci.yml']) expect(files[ci]).toContain('npx --no cdk8s-vcluster-platform check');
 
     const synth = await cli(['synth'], cwd);
