@@ -44,14 +44,20 @@ describe('README', () => {
     const tree = BLOCKS.find((b) => b.lang === 'text' && b.text.startsWith('dist/'))!.text;
     for (const file of [
       'kustomization.yaml',
-      'host/namespaces.yaml',
-      'host/access-keys.yaml',
-      'host/rbac.yaml',
+      'namespaces/namespaces.yaml',
       'argocd/applications.yaml',
+      'argocd/shared/',
+      'argocd/payments/',
+      'keys/shared/',
+      'keys/payments/',
       'vclusters/payments/payments/vcluster.yaml',
     ]) {
       expect(fs.existsSync(path.join(ROOT, 'dist', file))).toBe(true);
-      expect(tree).toContain(path.basename(file));
+      expect(tree).toContain(file.endsWith('/') ? file : path.basename(file));
+    }
+    // and the tree names every folder dist/ holds
+    for (const folder of fs.readdirSync(path.join(ROOT, 'dist'), { withFileTypes: true }).filter((e) => e.isDirectory())) {
+      expect(tree).toContain(`${folder.name}/`);
     }
   });
 
