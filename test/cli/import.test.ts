@@ -77,6 +77,8 @@ describe('hand-made objects', () => {
         const b = fleet.vclusters.find((v) => v.name === 'team-b')!;
         expect([b.namespace, b.chartVersion, b.rbac, b.effectiveRelease]).toEqual(['tenants', '0.31.3', 'chart', 'team-b-vc']);
         expect(fleet.argocd).toMatchObject({ syncPolicy: 'automated', prune: false, selfHeal: true });
+        // No resources finalizer on the Applications: deleting one leaves the vCluster running.
+        expect([f.onRemoval, f.namePrefix, f.argocd.repository]).toEqual([undefined, undefined, undefined]);
         expect(stderr).toMatch(/argocd-by-hand\.yaml:\d+: Application argocd\/ingress-nginx: not mapped: not a vCluster Application/);
         expect(stderr).toContain('Application argocd/team-b: not mapped: values the fleet file cannot express, left out: sync.toHost.ingresses.enabled');
         // The Role and RoleBinding the team wrote are what the fleet now emits in static mode.
@@ -105,6 +107,8 @@ describe('hand-made objects', () => {
           undefined,
         ]);
         expect(fleet.flux).toMatchObject({ namespace: 'flux-system', interval: '10m', valuesFrom: 'inline' });
+        // Without kustomize.toolkit.fluxcd.io/prune: disabled, Flux deletes the HelmRelease (and helm-controller uninstalls) when it leaves git.
+        expect(f.onRemoval).toBe('uninstall');
       },
     },
     {
@@ -130,6 +134,8 @@ describe('hand-made objects', () => {
         ]);
         // The values were inline, so the fleet writes Applications (its ApplicationSet needs a values repository).
         expect(f.argocd.applicationSet).toBeUndefined();
+        // No preserveResourcesOnDeletion: the controller gives the generated Applications the resources finalizer.
+        expect(fleet.onRemoval).toBe('uninstall');
         expect(stderr).toContain('note: an ApplicationSet without a values repository');
         expect(stderr).toContain('values use platform.apiKey, which chart 0.28.0 rejects; the fleet writes external.platform.apiKey');
       },
@@ -356,14 +362,15 @@ function exampleFleets(): string[] {
   return ['vclusters.yaml', ...fixtures, ...examples];
 }
 
-/** full.yaml with an ApplicationSet and inline Flux values: the layouts the fixtures leave out. */
-function variantFleet(): string {
+/** full.yaml with an ApplicationSet and inline Flux values: the layouts the fixtures leave out (`extra`: more top-level fields). */
+function variantFleet(edit: (text: string) => string = (t) => t): string {
   const dir = fs.mkdtempSync(path.join(tmp, 'variant-'));
   fs.copyFileSync(path.join(REPO, 'test/fixtures/fleet/platform-ca.pem'), path.join(dir, 'platform-ca.pem'));
-  const text = fs
+  let text = fs
     .readFileSync(path.join(REPO, 'test/fixtures/fleet/full.yaml'), 'utf8')
     .replace('applicationSet: false', 'applicationSet: true')
     .replace('valuesFrom: configMap', 'valuesFrom: inline');
+  text = edit(text);
   const file = path.join(dir, 'variant.yaml');
   fs.writeFileSync(file, text);
   return file;
@@ -383,7 +390,16 @@ function isOldLayout(version: string): boolean {
 describe('round trip', () => {
   const fleets = [
     ...exampleFleets().map((f) => ({ name: f, make: () => path.join(REPO, f) })),
-    { name: 'full.yaml with applicationSet and inline Flux values', make: variantFleet },
+    { name: 'full.yaml with applicationSet and inline Flux values', make: () => variantFleet() },
+    {
+      name: 'full.yaml with namePrefix, onRemoval uninstall and a repository apart from the values repository',
+      make: () =>
+        variantFleet((t) =>
+          t
+            .replace('  syncPolicy: automated', '  repository: { repoURL: https://github.com/acme/tree.git, targetRevision: release, path: gitops/tree }\n  syncPolicy: automated')
+            .concat('namePrefix: corp-\nonRemoval: uninstall\n'),
+        ),
+    },
     { name: 'a generated fleet of 60 vClusters', make: generatedFleet },
   ];
   test.each(fleets)('synth → import → synth: $name', ({ make }) => {
@@ -408,6 +424,9 @@ describe('round trip', () => {
     const again = loadFleet(imported, { env: {} });
     const before = comparable(original);
     const after = comparable(again);
+    // The per-key Applications are compared like everything else (names carry the key ids and namePrefix).
+    const keyApps = [...before.objects.keys()].filter((id) => /^Application .*vcluster-platform-key-/.test(id));
+    if (original.argocd.repository !== undefined && original.vclusters.some((v) => v.delivery === 'argocd')) expect(keyApps.length).toBeGreaterThan(0);
     expect([...after.objects.keys()].sort()).toEqual([...before.objects.keys()].sort());
     for (const [id, obj] of before.objects) expect([id, after.objects.get(id)]).toEqual([id, obj]);
     expect(after.values).toEqual(before.values);

@@ -11,6 +11,19 @@ interface AppShape {
   readonly namespace: string;
   readonly spec: Record<string, unknown>;
   readonly applicationSet: boolean;
+  /** Whether deleting the Application uninstalls what it deployed. */
+  readonly uninstall: boolean;
+}
+
+/**
+ * Argo CD deletes an Application's resources (here: uninstalls the vCluster) only when the
+ * Application carries `resources-finalizer.argocd.argoproj.io` (or its `/background`,
+ * `/foreground` forms); without it the resources stay (argo-cd docs user-guide/app_deletion.md,
+ * "About The Deletion Finalizer").
+ */
+function hasResourcesFinalizer(metadata: unknown): boolean {
+  const finalizers = record(metadata).finalizers;
+  return Array.isArray(finalizers) && finalizers.some((f) => typeof f === 'string' && /^resources-finalizer\.argocd\.argoproj\.io(\/|$)/.test(f));
 }
 
 /** The vCluster chart source of an Application: chart `vcluster` from https://charts.loft.sh. */
@@ -112,6 +125,7 @@ function mapApplication(at: SourceObject, app: AppShape, lookup: ValuesLookup, n
       applicationSet: app.applicationSet,
       valuesRepository: read.repository,
     },
+    uninstall: app.uninstall,
   };
 }
 
@@ -123,7 +137,12 @@ export function fromApplication(at: SourceObject, lookup: ValuesLookup, notes: N
     notes.push({ at, why: 'an Application without metadata.name' });
     return [];
   }
-  const draft = mapApplication(at, { name, namespace: str(meta.namespace) ?? 'argocd', spec: record(at.obj.spec), applicationSet: false }, lookup, notes);
+  const draft = mapApplication(
+    at,
+    { name, namespace: str(meta.namespace) ?? 'argocd', spec: record(at.obj.spec), applicationSet: false, uninstall: hasResourcesFinalizer(meta) },
+    lookup,
+    notes,
+  );
   return draft ? [draft] : [];
 }
 
@@ -161,6 +180,11 @@ export function fromApplicationSet(at: SourceObject, lookup: ValuesLookup, notes
     notes.push({ at, why });
     return [];
   }
+  // The ApplicationSet controller gives each generated Application the resources finalizer unless the
+  // template has finalizers of its own or syncPolicy.preserveResourcesOnDeletion is true (argo-cd
+  // applicationset/utils/utils.go RenderTemplateParams; docs operator-manual/applicationset/Application-Deletion.md).
+  const ownFinalizers = Array.isArray(record(template.metadata).finalizers);
+  const preserve = record(spec.syncPolicy).preserveResourcesOnDeletion === true;
   const drafts: VClusterDraft[] = [];
   for (const g of generators) {
     for (const element of Array.isArray(record(g.list).elements) ? (record(g.list).elements as unknown[]).map(record) : []) {
@@ -174,7 +198,13 @@ export function fromApplicationSet(at: SourceObject, lookup: ValuesLookup, notes
       }
       const draft = mapApplication(
         at,
-        { name, namespace: str(meta.namespace) ?? str(record(at.obj.metadata).namespace) ?? 'argocd', spec: record(rendered.spec), applicationSet: true },
+        {
+          name,
+          namespace: str(meta.namespace) ?? str(record(at.obj.metadata).namespace) ?? 'argocd',
+          spec: record(rendered.spec),
+          applicationSet: true,
+          uninstall: ownFinalizers ? hasResourcesFinalizer(meta) : !preserve,
+        },
         lookup,
         notes,
       );

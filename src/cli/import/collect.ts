@@ -6,6 +6,7 @@ import { keyReader } from './keys';
 import { groupOf, KeyDraft, nameOf, Note, record, str, ValuesLookup, VClusterDraft } from './model';
 import { SourceObject } from './read';
 import { readValues } from './values';
+import { KeyUnit, keyUnitOf } from './tree';
 
 /** A Flux Kustomization's source and path: where the fleet's `flux.sourceRef` and `flux.path` show. */
 export interface KustomizationSeen {
@@ -22,6 +23,8 @@ export interface Collected {
   /** Roles and RoleBindings, with whether a vCluster's RBAC accounted for them. */
   readonly rbac: { readonly at: SourceObject; used: boolean }[];
   readonly kustomizations: KustomizationSeen[];
+  /** The per-key Applications and Kustomizations of a synthesized tree. */
+  readonly units: KeyUnit[];
   readonly notes: Note[];
 }
 
@@ -48,6 +51,8 @@ const HANDLERS: Record<string, Handler> = {
   '/Namespace': quiet,
   'kustomize.config.k8s.io/Kustomization': quiet,
   'kustomize.toolkit.fluxcd.io/Kustomization': (o, c) => {
+    const unit = keyUnitOf(o);
+    if (unit) c.units.push(unit);
     const spec = record(o.obj.spec);
     const source = record(spec.sourceRef);
     c.kustomizations.push({ sourceKind: str(source.kind), sourceName: str(source.name), sourceNamespace: str(source.namespace) ?? nameOf(o).namespace, path: str(spec.path) });
@@ -117,7 +122,7 @@ function generatedBy(o: SourceObject, applicationSets: ReadonlySet<string>): boo
 
 /** Sorts every object into keys, vClusters, RBAC and plumbing; lists what it cannot map. */
 export function collect(objects: readonly SourceObject[], options: CollectOptions = {}): Collected {
-  const c: Collected = { keys: [], vclusters: [], rbac: [], kustomizations: [], notes: [] };
+  const c: Collected = { keys: [], vclusters: [], rbac: [], kustomizations: [], units: [], notes: [] };
   const lookup: ValuesLookup = { documents: [], configMaps: new Map() };
   const deferred: SourceObject[] = [];
   for (const o of objects) {
@@ -128,7 +133,7 @@ export function collect(objects: readonly SourceObject[], options: CollectOption
     const reader = keyReader(o);
     if (reader) {
       const key = reader(o, c.notes);
-      if (key) c.keys.push(key);
+      if (key) c.keys.push({ ...key, file: o.file });
       continue;
     }
     const handler = HANDLERS[`${groupOf(o)}/${String(o.obj.kind)}`];
@@ -141,6 +146,11 @@ export function collect(objects: readonly SourceObject[], options: CollectOption
     const kind = o.obj.kind;
     // From a live cluster an ApplicationSet's generated Applications come along; the ApplicationSet says it all.
     if (kind === 'Application' && generatedBy(o, applicationSets)) continue;
+    const unit = kind === 'Application' ? keyUnitOf(o) : undefined;
+    if (unit) {
+      c.units.push(unit);
+      continue;
+    }
     const drafts =
       kind === 'Application' ? fromApplication(o, lookup, c.notes) : kind === 'ApplicationSet' ? fromApplicationSet(o, lookup, c.notes) : fromHelmRelease(o, lookup, c.notes);
     for (const d of drafts) {
