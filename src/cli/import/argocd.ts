@@ -13,6 +13,8 @@ interface AppShape {
   readonly applicationSet: boolean;
   /** Whether deleting the Application uninstalls what it deployed. */
   readonly uninstall: boolean;
+  /** Whether `spec.destination.name` can be mapped (to a cluster of a multi-cluster fleet). */
+  readonly byName: boolean;
 }
 
 /**
@@ -97,7 +99,8 @@ function mapApplication(at: SourceObject, app: AppShape, lookup: ValuesLookup, n
   const destination = record(spec.destination);
   const vcNamespace = str(destination.namespace);
   if (!vcNamespace) return fail('spec.destination.namespace is not set (the fleet needs the vCluster namespace)');
-  if (destination.server === undefined && destination.name !== undefined) return fail('spec.destination.name is not mapped: write spec.destination.server');
+  const byName = destination.server === undefined && destination.name !== undefined;
+  if (byName && !app.byName) return fail('spec.destination.name is not mapped: write spec.destination.server');
   const release = str(record(chart.helm).releaseName) ?? app.name;
   const read = applicationValues(sources, chart, lookup, vcNamespace, release, fail);
   if (!read) return undefined;
@@ -119,6 +122,7 @@ function mapApplication(at: SourceObject, app: AppShape, lookup: ValuesLookup, n
       namespace: app.namespace,
       project: str(spec.project) ?? 'default',
       destinationServer: str(destination.server) ?? DEFAULT_SERVER,
+      ...(byName ? { destinationName: str(destination.name) } : {}),
       syncPolicy: automated ? 'automated' : 'manual',
       prune: automated?.prune === true,
       selfHeal: automated?.selfHeal === true,
@@ -130,7 +134,7 @@ function mapApplication(at: SourceObject, app: AppShape, lookup: ValuesLookup, n
 }
 
 /** An Argo CD Application: single- or multi-source. */
-export function fromApplication(at: SourceObject, lookup: ValuesLookup, notes: Note[]): VClusterDraft[] {
+export function fromApplication(at: SourceObject, lookup: ValuesLookup, notes: Note[], byName = false): VClusterDraft[] {
   const meta = record(at.obj.metadata);
   const name = str(meta.name);
   if (!name) {
@@ -139,7 +143,7 @@ export function fromApplication(at: SourceObject, lookup: ValuesLookup, notes: N
   }
   const draft = mapApplication(
     at,
-    { name, namespace: str(meta.namespace) ?? 'argocd', spec: record(at.obj.spec), applicationSet: false, uninstall: hasResourcesFinalizer(meta) },
+    { name, namespace: str(meta.namespace) ?? 'argocd', spec: record(at.obj.spec), applicationSet: false, uninstall: hasResourcesFinalizer(meta), byName },
     lookup,
     notes,
   );
@@ -166,7 +170,7 @@ function render(template: unknown, element: Record<string, unknown>, missing: Se
  * operator-manual/applicationset/Generators-List.md; GoTemplate.md for `{{.key}}`), and each
  * rendered Application is mapped like a hand-written one.
  */
-export function fromApplicationSet(at: SourceObject, lookup: ValuesLookup, notes: Note[]): VClusterDraft[] {
+export function fromApplicationSet(at: SourceObject, lookup: ValuesLookup, notes: Note[], byName = false): VClusterDraft[] {
   const spec = record(at.obj.spec);
   const generators = Array.isArray(spec.generators) ? spec.generators.map(record) : [];
   const template = record(spec.template);
@@ -204,6 +208,7 @@ export function fromApplicationSet(at: SourceObject, lookup: ValuesLookup, notes
           spec: record(rendered.spec),
           applicationSet: true,
           uninstall: ownFinalizers ? hasResourcesFinalizer(meta) : !preserve,
+          byName,
         },
         lookup,
         notes,

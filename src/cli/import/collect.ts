@@ -6,7 +6,7 @@ import { keyReader } from './keys';
 import { groupOf, KeyDraft, nameOf, Note, record, str, ValuesLookup, VClusterDraft } from './model';
 import { SourceObject } from './read';
 import { readValues } from './values';
-import { KeyUnit, keyUnitOf } from './tree';
+import { isHealthSnippet, KeyUnit, keyUnitOf } from './tree';
 
 /** A Flux Kustomization's source and path: where the fleet's `flux.sourceRef` and `flux.path` show. */
 export interface KustomizationSeen {
@@ -63,6 +63,7 @@ const HANDLERS: Record<string, Handler> = {
   'rbac.authorization.k8s.io/Role': (o, c) => void c.rbac.push({ at: o, used: false }),
   'rbac.authorization.k8s.io/RoleBinding': (o, c) => void c.rbac.push({ at: o, used: false }),
   '/ConfigMap': (o, _c, _d, lookup) => {
+    if (isHealthSnippet(o)) return;
     const { name, namespace } = nameOf(o);
     lookup.configMaps.set(`${namespace ?? ''}/${name ?? ''}`, { at: o, used: false });
   },
@@ -142,17 +143,21 @@ export function collect(objects: readonly SourceObject[], options: CollectOption
   }
   // Applications and HelmReleases read values documents and ConfigMaps, wherever they came in the input.
   const applicationSets = new Set(deferred.filter((o) => o.obj.kind === 'ApplicationSet').map((o) => `${nameOf(o).namespace}/${nameOf(o).name}`));
+  // The per-key Applications first: a multi-cluster tree's vCluster Applications may name their cluster by its Argo CD name.
+  const units = new Map(deferred.filter((o) => o.obj.kind === 'Application').map((o) => [o, keyUnitOf(o)] as const));
+  c.units.push(...[...units.values()].filter((u): u is KeyUnit => u !== undefined));
+  const byName = c.units.some((u) => u.cluster !== undefined);
   for (const o of deferred) {
     const kind = o.obj.kind;
     // From a live cluster an ApplicationSet's generated Applications come along; the ApplicationSet says it all.
     if (kind === 'Application' && generatedBy(o, applicationSets)) continue;
-    const unit = kind === 'Application' ? keyUnitOf(o) : undefined;
-    if (unit) {
-      c.units.push(unit);
-      continue;
-    }
+    if (units.get(o)) continue;
     const drafts =
-      kind === 'Application' ? fromApplication(o, lookup, c.notes) : kind === 'ApplicationSet' ? fromApplicationSet(o, lookup, c.notes) : fromHelmRelease(o, lookup, c.notes);
+      kind === 'Application'
+        ? fromApplication(o, lookup, c.notes, byName)
+        : kind === 'ApplicationSet'
+          ? fromApplicationSet(o, lookup, c.notes, byName)
+          : fromHelmRelease(o, lookup, c.notes);
     for (const d of drafts) {
       // The same object twice (a tree and its copy, a file named twice) is one vCluster.
       const first = c.vclusters.find((v) => v.origin === d.origin && v.namespace === d.namespace && v.release === d.release);

@@ -5,6 +5,7 @@ import { Linked, LinkedVCluster } from './link';
 import { ArgoCdSeen, describe, KeyDraft, Note } from './model';
 import { DEFAULT_SECRET_NAME_FOR_IMPORT as DEFAULT_SECRET_NAME } from './values';
 import { folderKeyId, KeyUnit } from './tree';
+import { ClusterMapping, mapClusters, withoutClusterFolder, withoutDestination } from './clusters';
 
 /** The fleet file as data, plus the CA files it names. */
 export interface FleetDraft {
@@ -175,13 +176,14 @@ function samePlace(a: { repoURL: string; targetRevision: string; path?: string }
   return a.repoURL === b.repoURL && a.targetRevision === b.targetRevision && norm(a.path) === norm(b.path);
 }
 
-function argocdSection(linked: Linked, units: readonly KeyUnit[], infos: string[]): Record<string, unknown> | undefined {
-  const seen = linked.vclusters.filter((l) => l.vc.argocd).map((l) => ({ origin: l.vc.origin, value: l.vc.argocd! }));
+function argocdSection(linked: Linked, units: readonly KeyUnit[], multiCluster: boolean, infos: string[]): Record<string, unknown> | undefined {
+  const seen = linked.vclusters.filter((l) => l.vc.argocd).map((l) => ({ origin: l.vc.origin, value: multiCluster ? withoutDestination(l.vc.argocd!) : l.vc.argocd! }));
   const a = agree<ArgoCdSeen>(seen, infos, 'Argo CD');
   if (!a) return undefined;
   const repos = units.filter((u) => u.repository).map((u) => ({ origin: `${describe(u.at)}`, value: u.repository! }));
   const repository = agree(repos, infos, 'repository');
-  const out: Record<string, unknown> = { namespace: a.namespace, project: a.project, destinationServer: a.destinationServer };
+  // A multi-cluster fleet names each cluster's destination under clusters (the loader refuses another argocd.destinationServer).
+  const out: Record<string, unknown> = { namespace: a.namespace, project: a.project, ...(multiCluster ? {} : { destinationServer: a.destinationServer }) };
   // The fleet's ApplicationSet reads values from the repository only (its elements carry strings).
   if (a.applicationSet && a.valuesRepository) out.applicationSet = true;
   else if (a.applicationSet) infos.push('an ApplicationSet without a values repository: the fleet writes one Application per vCluster instead (values inline)');
@@ -209,7 +211,12 @@ function commonPath(paths: readonly string[]): string | undefined {
   return joined === '' || joined === '.' ? undefined : joined;
 }
 
-function fluxSection(linked: Linked, kustomizations: readonly KustomizationSeen[], infos: string[]): { section?: Record<string, unknown>; namespace?: string } {
+function fluxSection(
+  linked: Linked,
+  kustomizations: readonly KustomizationSeen[],
+  multiCluster: boolean,
+  infos: string[],
+): { section?: Record<string, unknown>; namespace?: string } {
   const members = linked.vclusters.filter((l) => l.vc.flux);
   if (members.length === 0) return {};
   const outside = members.filter((l) => l.vc.flux!.namespace !== l.vc.namespace).map((l) => l.vc.flux!.namespace);
@@ -235,7 +242,9 @@ function fluxSection(linked: Linked, kustomizations: readonly KustomizationSeen[
   // Kustomizations of a synthesized tree sit side by side (host/, flux/): their common folder is the
   // tree. One Kustomization alone (flux bootstrap's) says nothing about where the tree will be.
   const paths = ks.map((k) => k.path).filter((x): x is string => x !== undefined);
-  const p = paths.length >= 2 ? commonPath(paths) : undefined;
+  const common = paths.length >= 2 ? commonPath(paths) : undefined;
+  // Each cluster's tree sits in <flux.path>/clusters/<name>/ (src/fleet/synthesize.ts).
+  const p = common !== undefined && multiCluster ? withoutClusterFolder(withoutClusterFolder(common).replace(/(^|\/)clusters$/, '')) : common;
   if (p !== undefined) {
     out.path = p;
     infos.push(`flux.path ${p} is the common folder of the Flux Kustomizations' paths; make it where the synthesized tree is committed`);
@@ -243,9 +252,10 @@ function fluxSection(linked: Linked, kustomizations: readonly KustomizationSeen[
   return { section: out, namespace };
 }
 
-function vclusterEntry(l: LinkedVCluster, keyId: string, fluxNamespace: string | undefined, namePrefix: string): Record<string, unknown> {
+function vclusterEntry(l: LinkedVCluster, keyId: string, fluxNamespace: string | undefined, fleetPrefix: string, cluster: string | undefined): Record<string, unknown> {
   const vc = l.vc;
-  // Argo CD Applications carry namePrefix (src/fleet/topology-argocd.ts); HelmReleases do not.
+  // Argo CD Applications carry namePrefix (src/fleet/topology-argocd.ts), then `<cluster>-` (synthesize.ts); HelmReleases do not.
+  const namePrefix = cluster !== undefined ? `${fleetPrefix}${cluster}-` : fleetPrefix;
   const name = vc.delivery === 'argocd' && namePrefix !== '' && vc.name.startsWith(namePrefix) && vc.name.length > namePrefix.length ? vc.name.slice(namePrefix.length) : vc.name;
   const entry: Record<string, unknown> = { name };
   if (vc.namespace !== name) entry.namespace = vc.namespace;
@@ -258,6 +268,7 @@ function vclusterEntry(l: LinkedVCluster, keyId: string, fluxNamespace: string |
   const fallback = vc.delivery === 'flux' ? fluxDefaultReleaseName(name, fluxNamespace !== undefined && fluxNamespace !== vc.namespace ? vc.namespace : undefined) : name;
   if (vc.release !== fallback) entry.release = vc.release;
   entry.delivery = vc.delivery;
+  if (cluster !== undefined) entry.cluster = cluster;
   return entry;
 }
 
@@ -275,13 +286,16 @@ export function buildFleet(
   notes: Note[],
 ): FleetDraft & { infos: string[] } {
   const infos = [...linked.infos];
-  const units = collected.units.filter((u) => u.cluster === undefined);
-  const { platform, apiKeys, ids, caFiles } = platformAndKeys(linked, units, options, notes, infos);
-  const argocd = argocdSection(linked, units, infos);
-  const flux = fluxSection(linked, collected.kustomizations, infos);
+  const units = collected.units;
   const namePrefix = mostCommon(units.map((u) => u.prefix)) ?? '';
-  const vclusters = linked.vclusters.map((l) => vclusterEntry(l, ids.get(l.key)!, flux.namespace, namePrefix));
+  const clusters: ClusterMapping = mapClusters(linked, units, namePrefix, infos);
+  const multiCluster = clusters.section !== undefined;
+  const { platform, apiKeys, ids, caFiles } = platformAndKeys(linked, units, options, notes, infos);
+  const argocd = argocdSection(linked, units, multiCluster, infos);
+  const flux = fluxSection(linked, collected.kustomizations, multiCluster, infos);
+  const vclusters = linked.vclusters.map((l) => vclusterEntry(l, ids.get(l.key)!, flux.namespace, namePrefix, clusters.clusterOf.get(l)));
   const fleet: Record<string, unknown> = { platform };
+  if (clusters.section) fleet.clusters = clusters.section;
   if (namePrefix !== '') fleet.namePrefix = namePrefix;
   if (onRemovalOf(linked, infos) === 'uninstall') fleet.onRemoval = 'uninstall';
   if (argocd) fleet.argocd = argocd;

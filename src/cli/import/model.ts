@@ -80,6 +80,8 @@ export interface ArgoCdSeen {
   readonly namespace: string;
   readonly project: string;
   readonly destinationServer: string;
+  /** `spec.destination.name` (an Argo CD cluster secret's name), set only when the input is a multi-cluster tree. */
+  readonly destinationName?: string;
   readonly syncPolicy: 'automated' | 'manual';
   readonly prune: boolean;
   readonly selfHeal: boolean;

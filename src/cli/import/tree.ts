@@ -33,6 +33,18 @@ function splitPath(p: string, folder: string, id: string): { base: string; clust
   return { base, ...(m ? { cluster: m[1] } : {}) };
 }
 
+/**
+ * A multi-cluster tree puts each cluster's tree under `clusters/<name>/` and prefixes its names
+ * with `<name>-` (src/fleet/synthesize.ts, synthesizeClusters): both must show for `cluster`.
+ * Returns the fleet's own prefix and base path with the cluster taken off.
+ */
+function ofCluster(prefix: string, at: { base: string; cluster?: string }, also: boolean): { prefix: string; base: string; cluster?: string } {
+  const c = at.cluster;
+  if (c === undefined || !also || !prefix.endsWith(`${c}-`)) return { prefix, base: at.base };
+  const tail = `clusters/${c}`;
+  return { prefix: prefix.slice(0, -c.length - 1), base: at.base === tail ? '.' : at.base.slice(0, -tail.length - 1), cluster: c };
+}
+
 /** The unit of a per-key Application or Flux Kustomization; `undefined` for any other object. */
 export function keyUnitOf(o: SourceObject): KeyUnit | undefined {
   const m = KEY_NAME.exec(nameOf(o).name ?? '');
@@ -44,17 +56,36 @@ export function keyUnitOf(o: SourceObject): KeyUnit | undefined {
     const at = typeof source.path === 'string' && source.chart === undefined ? splitPath(source.path, 'argocd', id) : undefined;
     const repoURL = str(source.repoURL);
     if (!at || !repoURL) return undefined;
-    const cluster = at.cluster !== undefined && prefix.endsWith(`${at.cluster}-`) ? at.cluster : undefined;
-    return { id, prefix, cluster, at: o, repository: { repoURL, targetRevision: str(source.targetRevision) ?? 'HEAD', path: at.base } };
+    const c = ofCluster(prefix, at, true);
+    return { id, prefix: c.prefix, cluster: c.cluster, at: o, repository: { repoURL, targetRevision: str(source.targetRevision) ?? 'HEAD', path: c.base } };
   }
   if (o.obj.kind === 'Kustomization' && typeof spec.path === 'string') {
     const at = splitPath(spec.path, role === 'key' ? 'keys' : 'flux', id);
     if (!at) return undefined;
-    // Flux runs in each cluster: its own file sits in that cluster's folder of the tree.
-    const cluster = at.cluster !== undefined && o.file.replace(/\\/g, '/').includes(`clusters/${at.cluster}/flux-system/`) ? at.cluster : undefined;
-    return { id, prefix, cluster, at: o };
+    // Each cluster's Flux applies its own folder: the Kustomization's file sits in it (a flux.path such as ./clusters/prod alone is no cluster).
+    const c = ofCluster(prefix, at, at.cluster !== undefined && toPosix(o.file).includes(`clusters/${at.cluster}/flux-system/`));
+    return { id, prefix: c.prefix, cluster: c.cluster, at: o };
   }
   return undefined;
+}
+
+function toPosix(file: string): string {
+  return file.replace(/\\/g, '/');
+}
+
+/** The cluster folder (`clusters/<name>/<part of the tree>/…`) a file of a multi-cluster tree sits in, when `known`. */
+export function clusterOfFile(file: string | undefined, known: ReadonlySet<string>): string | undefined {
+  const m = file === undefined ? null : /(?:^|\/)clusters\/([^/]+)\/(?:argocd|flux|keys|vclusters|namespaces|flux-system)\//.exec(toPosix(file));
+  return m && known.has(m[1]!) ? m[1] : undefined;
+}
+
+/**
+ * The `argocd-cm` snippet a multi-cluster tree writes beside itself (argocd-cm.application-health.yaml,
+ * merged by hand, applied by nothing): only the Application health check.
+ */
+export function isHealthSnippet(o: SourceObject): boolean {
+  const data = record(o.obj.data);
+  return nameOf(o).name === 'argocd-cm' && Object.keys(data).join() === 'resource.customizations.health.argoproj.io_Application';
 }
 
 /** `keys/<id>/`, `argocd/<id>/`, `flux/<id>/`: the key folder a file of the tree sits in. */
@@ -62,6 +93,6 @@ const KEY_FOLDER = new RegExp(`(?:^|/)(?:keys|argocd|flux)/(${ID})/[^/]+$`);
 
 /** The id of the key folder `file` sits in, when a per-key unit of the input names that id. */
 export function folderKeyId(file: string | undefined, known: ReadonlySet<string>): string | undefined {
-  const m = file === undefined ? null : KEY_FOLDER.exec(file.replace(/\\/g, '/'));
+  const m = file === undefined ? null : KEY_FOLDER.exec(toPosix(file));
   return m && known.has(m[1]!) ? m[1] : undefined;
 }
