@@ -225,6 +225,29 @@ describe('hand-made objects', () => {
   });
 });
 
+describe('synthesized trees', () => {
+  test('a multi-cluster tree gives clusters, each vCluster its cluster, the fleet key ids and argocd.repository', () => {
+    const tree = fs.mkdtempSync(path.join(tmp, 'multi-'));
+    const fleet = editedFleet('examples/multi-cluster/vclusters.yaml', (t) => t.concat('namePrefix: corp-\n'));
+    expect(synth(['--fleet', fleet, '--out', tree], { stdout: () => undefined, stderr: () => undefined, env: {}, cwd: REPO })).toBe(0);
+    const r = runImport(['.'], undefined, tree);
+    expect(r.code).toBe(0);
+    expect({ stdout: r.stdout.split('\n').slice(2).join('\n'), stderr: r.stderr.replace(tree, '<tree>') }).toMatchSnapshot();
+    const f = fleetData(r.stdout);
+    expect(f.clusters).toEqual({ edge: { name: 'edge-eu' }, hub: { server: 'https://kubernetes.default.svc' } });
+    expect(f.vclusters.map((v: any) => [v.name, v.cluster, v.apiKey])).toEqual([
+      ['team-b', 'edge', 'shared'],
+      ['analytics', 'edge', 'edge-flux'],
+      ['team-a', 'hub', 'shared'],
+      ['reporting', 'hub', 'shared'],
+    ]);
+    expect([f.namePrefix, f.onRemoval, f.argocd.destinationServer, f.flux.path]).toEqual(['corp-', undefined, undefined, './examples/multi-cluster/dist']);
+    expect(f.argocd.repository).toEqual({ repoURL: 'https://github.com/acme/platform-gitops.git', targetRevision: 'main', path: 'examples/multi-cluster/dist' });
+    // The argocd-cm snippet beside the tree is skipped without a line.
+    expect(r.stderr).not.toContain('argocd-cm');
+  });
+});
+
 describe('refusals', () => {
   const cases = [
     {
@@ -376,6 +399,15 @@ function variantFleet(edit: (text: string) => string = (t) => t): string {
   return file;
 }
 
+/** A fleet file of the repository, edited, in a folder of its own (with the CA file fleets may name). */
+function editedFleet(file: string, edit: (text: string) => string): string {
+  const dir = fs.mkdtempSync(path.join(tmp, 'edited-'));
+  fs.copyFileSync(path.join(REPO, 'test/fixtures/fleet/platform-ca.pem'), path.join(dir, 'platform-ca.pem'));
+  const out = path.join(dir, 'vclusters.yaml');
+  fs.writeFileSync(out, edit(fs.readFileSync(path.join(REPO, file), 'utf8')));
+  return out;
+}
+
 /** A generated fleet (bench/fleet-generator.ts): many keys of every source, both eras, all deliveries. */
 function generatedFleet(): string {
   const file = path.join(fs.mkdtempSync(path.join(tmp, 'generated-')), 'fleet.yaml');
@@ -399,6 +431,15 @@ describe('round trip', () => {
             .replace('  syncPolicy: automated', '  repository: { repoURL: https://github.com/acme/tree.git, targetRevision: release, path: gitops/tree }\n  syncPolicy: automated')
             .concat('namePrefix: corp-\nonRemoval: uninstall\n'),
         ),
+    },
+    {
+      name: 'examples/multi-cluster with namePrefix and onRemoval uninstall',
+      make: () => editedFleet('examples/multi-cluster/vclusters.yaml', (t) => t.concat('namePrefix: corp-\nonRemoval: uninstall\n')),
+    },
+    {
+      // Flux's own bootstrap layout: a single-cluster tree whose path runs through clusters/<name>/ is not a multi-cluster tree.
+      name: 'full.yaml with flux.path ./clusters/prod',
+      make: () => editedFleet('test/fixtures/fleet/full.yaml', (t) => t.replace('path: ./clusters/prod/dist', 'path: ./clusters/prod')),
     },
     { name: 'a generated fleet of 60 vClusters', make: generatedFleet },
   ];
