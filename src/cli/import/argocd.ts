@@ -19,8 +19,8 @@ interface AppShape {
 
 /**
  * Argo CD deletes an Application's resources (here: uninstalls the vCluster) only when the
- * Application carries `resources-finalizer.argocd.argoproj.io` (or its `/background`,
- * `/foreground` forms); without it the resources stay (argo-cd docs user-guide/app_deletion.md,
+ * Application carries `resources-finalizer.argocd.argoproj.io` (or its `/background` form);
+ * without it the resources stay (argo-cd docs user-guide/app_deletion.md,
  * "About The Deletion Finalizer").
  */
 function hasResourcesFinalizer(metadata: unknown): boolean {
