@@ -165,7 +165,7 @@ function importFleet(argv: readonly string[], io: ImportIo): number {
   const notes = [...collected.notes];
   const linked = link(collected, notes);
   const outFile = options.out !== undefined ? path.resolve(io.cwd, options.out) : undefined;
-  const draft = buildFleet(linked, collected.kustomizations, { host: options.host, writeCaFiles: outFile !== undefined }, notes);
+  const draft = buildFleet(linked, collected, { host: options.host, writeCaFiles: outFile !== undefined }, notes);
   // In input order (file as named, then line); lines about no single object last.
   const order = new Map(read.objects.map((o, i) => [o, i]));
   const rank = (n: Note): number => (n.at ? (order.get(n.at) ?? Number.MAX_SAFE_INTEGER - 1) : Number.MAX_SAFE_INTEGER);

@@ -77,6 +77,8 @@ describe('hand-made objects', () => {
         const b = fleet.vclusters.find((v) => v.name === 'team-b')!;
         expect([b.namespace, b.chartVersion, b.rbac, b.effectiveRelease]).toEqual(['tenants', '0.31.3', 'chart', 'team-b-vc']);
         expect(fleet.argocd).toMatchObject({ syncPolicy: 'automated', prune: false, selfHeal: true });
+        // No resources finalizer on the Applications: deleting one leaves the vCluster running.
+        expect([f.onRemoval, f.namePrefix, f.argocd.repository]).toEqual([undefined, undefined, undefined]);
         expect(stderr).toMatch(/argocd-by-hand\.yaml:\d+: Application argocd\/ingress-nginx: not mapped: not a vCluster Application/);
         expect(stderr).toContain('Application argocd/team-b: not mapped: values the fleet file cannot express, left out: sync.toHost.ingresses.enabled');
         // The Role and RoleBinding the team wrote are what the fleet now emits in static mode.
@@ -105,6 +107,8 @@ describe('hand-made objects', () => {
           undefined,
         ]);
         expect(fleet.flux).toMatchObject({ namespace: 'flux-system', interval: '10m', valuesFrom: 'inline' });
+        // Without kustomize.toolkit.fluxcd.io/prune: disabled, Flux deletes the HelmRelease (and helm-controller uninstalls) when it leaves git.
+        expect(f.onRemoval).toBe('uninstall');
       },
     },
     {
@@ -130,6 +134,8 @@ describe('hand-made objects', () => {
         ]);
         // The values were inline, so the fleet writes Applications (its ApplicationSet needs a values repository).
         expect(f.argocd.applicationSet).toBeUndefined();
+        // No preserveResourcesOnDeletion: the controller gives the generated Applications the resources finalizer.
+        expect(fleet.onRemoval).toBe('uninstall');
         expect(stderr).toContain('note: an ApplicationSet without a values repository');
         expect(stderr).toContain('values use platform.apiKey, which chart 0.28.0 rejects; the fleet writes external.platform.apiKey');
       },
@@ -216,6 +222,29 @@ describe('hand-made objects', () => {
     expect(fs.readFileSync(out, 'utf8')).toBe('# mine\n');
     expect(runImport([`${FIXTURES}/flux-by-hand.yaml`, '--out', out, '--force']).code).toBe(0);
     expect(fs.readFileSync(out, 'utf8')).toBe(written);
+  });
+});
+
+describe('synthesized trees', () => {
+  test('a multi-cluster tree gives clusters, each vCluster its cluster, the fleet key ids and argocd.repository', () => {
+    const tree = fs.mkdtempSync(path.join(tmp, 'multi-'));
+    const fleet = editedFleet('examples/multi-cluster/vclusters.yaml', (t) => t.concat('namePrefix: corp-\n'));
+    expect(synth(['--fleet', fleet, '--out', tree], { stdout: () => undefined, stderr: () => undefined, env: {}, cwd: REPO })).toBe(0);
+    const r = runImport(['.'], undefined, tree);
+    expect(r.code).toBe(0);
+    expect({ stdout: r.stdout.split('\n').slice(2).join('\n'), stderr: r.stderr.replace(tree, '<tree>') }).toMatchSnapshot();
+    const f = fleetData(r.stdout);
+    expect(f.clusters).toEqual({ edge: { name: 'edge-eu' }, hub: { server: 'https://kubernetes.default.svc' } });
+    expect(f.vclusters.map((v: any) => [v.name, v.cluster, v.apiKey])).toEqual([
+      ['team-b', 'edge', 'shared'],
+      ['analytics', 'edge', 'edge-flux'],
+      ['team-a', 'hub', 'shared'],
+      ['reporting', 'hub', 'shared'],
+    ]);
+    expect([f.namePrefix, f.onRemoval, f.argocd.destinationServer, f.flux.path]).toEqual(['corp-', undefined, undefined, './examples/multi-cluster/dist']);
+    expect(f.argocd.repository).toEqual({ repoURL: 'https://github.com/acme/platform-gitops.git', targetRevision: 'main', path: 'examples/multi-cluster/dist' });
+    // The argocd-cm snippet beside the tree is skipped without a line.
+    expect(r.stderr).not.toContain('argocd-cm');
   });
 });
 
@@ -356,17 +385,27 @@ function exampleFleets(): string[] {
   return ['vclusters.yaml', ...fixtures, ...examples];
 }
 
-/** full.yaml with an ApplicationSet and inline Flux values: the layouts the fixtures leave out. */
-function variantFleet(): string {
+/** full.yaml with an ApplicationSet and inline Flux values: the layouts the fixtures leave out (`extra`: more top-level fields). */
+function variantFleet(edit: (text: string) => string = (t) => t): string {
   const dir = fs.mkdtempSync(path.join(tmp, 'variant-'));
   fs.copyFileSync(path.join(REPO, 'test/fixtures/fleet/platform-ca.pem'), path.join(dir, 'platform-ca.pem'));
-  const text = fs
+  let text = fs
     .readFileSync(path.join(REPO, 'test/fixtures/fleet/full.yaml'), 'utf8')
     .replace('applicationSet: false', 'applicationSet: true')
     .replace('valuesFrom: configMap', 'valuesFrom: inline');
+  text = edit(text);
   const file = path.join(dir, 'variant.yaml');
   fs.writeFileSync(file, text);
   return file;
+}
+
+/** A fleet file of the repository, edited, in a folder of its own (with the CA file fleets may name). */
+function editedFleet(file: string, edit: (text: string) => string): string {
+  const dir = fs.mkdtempSync(path.join(tmp, 'edited-'));
+  fs.copyFileSync(path.join(REPO, 'test/fixtures/fleet/platform-ca.pem'), path.join(dir, 'platform-ca.pem'));
+  const out = path.join(dir, 'vclusters.yaml');
+  fs.writeFileSync(out, edit(fs.readFileSync(path.join(REPO, file), 'utf8')));
+  return out;
 }
 
 /** A generated fleet (bench/fleet-generator.ts): many keys of every source, both eras, all deliveries. */
@@ -383,7 +422,25 @@ function isOldLayout(version: string): boolean {
 describe('round trip', () => {
   const fleets = [
     ...exampleFleets().map((f) => ({ name: f, make: () => path.join(REPO, f) })),
-    { name: 'full.yaml with applicationSet and inline Flux values', make: variantFleet },
+    { name: 'full.yaml with applicationSet and inline Flux values', make: () => variantFleet() },
+    {
+      name: 'full.yaml with namePrefix, onRemoval uninstall and a repository apart from the values repository',
+      make: () =>
+        variantFleet((t) =>
+          t
+            .replace('  syncPolicy: automated', '  repository: { repoURL: https://github.com/acme/tree.git, targetRevision: release, path: gitops/tree }\n  syncPolicy: automated')
+            .concat('namePrefix: corp-\nonRemoval: uninstall\n'),
+        ),
+    },
+    {
+      name: 'examples/multi-cluster with namePrefix and onRemoval uninstall',
+      make: () => editedFleet('examples/multi-cluster/vclusters.yaml', (t) => t.concat('namePrefix: corp-\nonRemoval: uninstall\n')),
+    },
+    {
+      // Flux's own bootstrap layout: a single-cluster tree whose path runs through clusters/<name>/ is not a multi-cluster tree.
+      name: 'full.yaml with flux.path ./clusters/prod',
+      make: () => editedFleet('test/fixtures/fleet/full.yaml', (t) => t.replace('path: ./clusters/prod/dist', 'path: ./clusters/prod')),
+    },
     { name: 'a generated fleet of 60 vClusters', make: generatedFleet },
   ];
   test.each(fleets)('synth → import → synth: $name', ({ make }) => {
@@ -408,6 +465,9 @@ describe('round trip', () => {
     const again = loadFleet(imported, { env: {} });
     const before = comparable(original);
     const after = comparable(again);
+    // The per-key Applications are compared like everything else (names carry the key ids and namePrefix).
+    const keyApps = [...before.objects.keys()].filter((id) => /^Application .*vcluster-platform-key-/.test(id));
+    if (original.argocd.repository !== undefined && original.vclusters.some((v) => v.delivery === 'argocd')) expect(keyApps.length).toBeGreaterThan(0);
     expect([...after.objects.keys()].sort()).toEqual([...before.objects.keys()].sort());
     for (const [id, obj] of before.objects) expect([id, after.objects.get(id)]).toEqual([id, obj]);
     expect(after.values).toEqual(before.values);

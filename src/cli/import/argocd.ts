@@ -11,6 +11,21 @@ interface AppShape {
   readonly namespace: string;
   readonly spec: Record<string, unknown>;
   readonly applicationSet: boolean;
+  /** Whether deleting the Application uninstalls what it deployed. */
+  readonly uninstall: boolean;
+  /** Whether `spec.destination.name` can be mapped (to a cluster of a multi-cluster fleet). */
+  readonly byName: boolean;
+}
+
+/**
+ * Argo CD deletes an Application's resources (here: uninstalls the vCluster) only when the
+ * Application carries `resources-finalizer.argocd.argoproj.io` (or its `/background` form);
+ * without it the resources stay (argo-cd docs user-guide/app_deletion.md,
+ * "About The Deletion Finalizer").
+ */
+function hasResourcesFinalizer(metadata: unknown): boolean {
+  const finalizers = record(metadata).finalizers;
+  return Array.isArray(finalizers) && finalizers.some((f) => typeof f === 'string' && /^resources-finalizer\.argocd\.argoproj\.io(\/|$)/.test(f));
 }
 
 /** The vCluster chart source of an Application: chart `vcluster` from https://charts.loft.sh. */
@@ -84,7 +99,8 @@ function mapApplication(at: SourceObject, app: AppShape, lookup: ValuesLookup, n
   const destination = record(spec.destination);
   const vcNamespace = str(destination.namespace);
   if (!vcNamespace) return fail('spec.destination.namespace is not set (the fleet needs the vCluster namespace)');
-  if (destination.server === undefined && destination.name !== undefined) return fail('spec.destination.name is not mapped: write spec.destination.server');
+  const byName = destination.server === undefined && destination.name !== undefined;
+  if (byName && !app.byName) return fail('spec.destination.name is not mapped: write spec.destination.server');
   const release = str(record(chart.helm).releaseName) ?? app.name;
   const read = applicationValues(sources, chart, lookup, vcNamespace, release, fail);
   if (!read) return undefined;
@@ -106,24 +122,31 @@ function mapApplication(at: SourceObject, app: AppShape, lookup: ValuesLookup, n
       namespace: app.namespace,
       project: str(spec.project) ?? 'default',
       destinationServer: str(destination.server) ?? DEFAULT_SERVER,
+      ...(byName ? { destinationName: str(destination.name) } : {}),
       syncPolicy: automated ? 'automated' : 'manual',
       prune: automated?.prune === true,
       selfHeal: automated?.selfHeal === true,
       applicationSet: app.applicationSet,
       valuesRepository: read.repository,
     },
+    uninstall: app.uninstall,
   };
 }
 
 /** An Argo CD Application: single- or multi-source. */
-export function fromApplication(at: SourceObject, lookup: ValuesLookup, notes: Note[]): VClusterDraft[] {
+export function fromApplication(at: SourceObject, lookup: ValuesLookup, notes: Note[], byName = false): VClusterDraft[] {
   const meta = record(at.obj.metadata);
   const name = str(meta.name);
   if (!name) {
     notes.push({ at, why: 'an Application without metadata.name' });
     return [];
   }
-  const draft = mapApplication(at, { name, namespace: str(meta.namespace) ?? 'argocd', spec: record(at.obj.spec), applicationSet: false }, lookup, notes);
+  const draft = mapApplication(
+    at,
+    { name, namespace: str(meta.namespace) ?? 'argocd', spec: record(at.obj.spec), applicationSet: false, uninstall: hasResourcesFinalizer(meta), byName },
+    lookup,
+    notes,
+  );
   return draft ? [draft] : [];
 }
 
@@ -147,7 +170,7 @@ function render(template: unknown, element: Record<string, unknown>, missing: Se
  * operator-manual/applicationset/Generators-List.md; GoTemplate.md for `{{.key}}`), and each
  * rendered Application is mapped like a hand-written one.
  */
-export function fromApplicationSet(at: SourceObject, lookup: ValuesLookup, notes: Note[]): VClusterDraft[] {
+export function fromApplicationSet(at: SourceObject, lookup: ValuesLookup, notes: Note[], byName = false): VClusterDraft[] {
   const spec = record(at.obj.spec);
   const generators = Array.isArray(spec.generators) ? spec.generators.map(record) : [];
   const template = record(spec.template);
@@ -161,6 +184,11 @@ export function fromApplicationSet(at: SourceObject, lookup: ValuesLookup, notes
     notes.push({ at, why });
     return [];
   }
+  // The ApplicationSet controller gives each generated Application the resources finalizer unless the
+  // template has finalizers of its own or syncPolicy.preserveResourcesOnDeletion is true (argo-cd
+  // applicationset/utils/utils.go RenderTemplateParams; docs operator-manual/applicationset/Application-Deletion.md).
+  const ownFinalizers = Array.isArray(record(template.metadata).finalizers);
+  const preserve = record(spec.syncPolicy).preserveResourcesOnDeletion === true;
   const drafts: VClusterDraft[] = [];
   for (const g of generators) {
     for (const element of Array.isArray(record(g.list).elements) ? (record(g.list).elements as unknown[]).map(record) : []) {
@@ -174,7 +202,14 @@ export function fromApplicationSet(at: SourceObject, lookup: ValuesLookup, notes
       }
       const draft = mapApplication(
         at,
-        { name, namespace: str(meta.namespace) ?? str(record(at.obj.metadata).namespace) ?? 'argocd', spec: record(rendered.spec), applicationSet: true },
+        {
+          name,
+          namespace: str(meta.namespace) ?? str(record(at.obj.metadata).namespace) ?? 'argocd',
+          spec: record(rendered.spec),
+          applicationSet: true,
+          uninstall: ownFinalizers ? hasResourcesFinalizer(meta) : !preserve,
+          byName,
+        },
         lookup,
         notes,
       );

@@ -6,6 +6,7 @@ import { keyReader } from './keys';
 import { groupOf, KeyDraft, nameOf, Note, record, str, ValuesLookup, VClusterDraft } from './model';
 import { SourceObject } from './read';
 import { readValues } from './values';
+import { isHealthSnippet, KeyUnit, keyUnitOf } from './tree';
 
 /** A Flux Kustomization's source and path: where the fleet's `flux.sourceRef` and `flux.path` show. */
 export interface KustomizationSeen {
@@ -22,6 +23,8 @@ export interface Collected {
   /** Roles and RoleBindings, with whether a vCluster's RBAC accounted for them. */
   readonly rbac: { readonly at: SourceObject; used: boolean }[];
   readonly kustomizations: KustomizationSeen[];
+  /** The per-key Applications and Kustomizations of a synthesized tree. */
+  readonly units: KeyUnit[];
   readonly notes: Note[];
 }
 
@@ -48,6 +51,8 @@ const HANDLERS: Record<string, Handler> = {
   '/Namespace': quiet,
   'kustomize.config.k8s.io/Kustomization': quiet,
   'kustomize.toolkit.fluxcd.io/Kustomization': (o, c) => {
+    const unit = keyUnitOf(o);
+    if (unit) c.units.push(unit);
     const spec = record(o.obj.spec);
     const source = record(spec.sourceRef);
     c.kustomizations.push({ sourceKind: str(source.kind), sourceName: str(source.name), sourceNamespace: str(source.namespace) ?? nameOf(o).namespace, path: str(spec.path) });
@@ -58,6 +63,7 @@ const HANDLERS: Record<string, Handler> = {
   'rbac.authorization.k8s.io/Role': (o, c) => void c.rbac.push({ at: o, used: false }),
   'rbac.authorization.k8s.io/RoleBinding': (o, c) => void c.rbac.push({ at: o, used: false }),
   '/ConfigMap': (o, _c, _d, lookup) => {
+    if (isHealthSnippet(o)) return;
     const { name, namespace } = nameOf(o);
     lookup.configMaps.set(`${namespace ?? ''}/${name ?? ''}`, { at: o, used: false });
   },
@@ -117,7 +123,7 @@ function generatedBy(o: SourceObject, applicationSets: ReadonlySet<string>): boo
 
 /** Sorts every object into keys, vClusters, RBAC and plumbing; lists what it cannot map. */
 export function collect(objects: readonly SourceObject[], options: CollectOptions = {}): Collected {
-  const c: Collected = { keys: [], vclusters: [], rbac: [], kustomizations: [], notes: [] };
+  const c: Collected = { keys: [], vclusters: [], rbac: [], kustomizations: [], units: [], notes: [] };
   const lookup: ValuesLookup = { documents: [], configMaps: new Map() };
   const deferred: SourceObject[] = [];
   for (const o of objects) {
@@ -128,7 +134,7 @@ export function collect(objects: readonly SourceObject[], options: CollectOption
     const reader = keyReader(o);
     if (reader) {
       const key = reader(o, c.notes);
-      if (key) c.keys.push(key);
+      if (key) c.keys.push({ ...key, file: o.file });
       continue;
     }
     const handler = HANDLERS[`${groupOf(o)}/${String(o.obj.kind)}`];
@@ -137,12 +143,21 @@ export function collect(objects: readonly SourceObject[], options: CollectOption
   }
   // Applications and HelmReleases read values documents and ConfigMaps, wherever they came in the input.
   const applicationSets = new Set(deferred.filter((o) => o.obj.kind === 'ApplicationSet').map((o) => `${nameOf(o).namespace}/${nameOf(o).name}`));
+  // The per-key Applications first: a multi-cluster tree's vCluster Applications may name their cluster by its Argo CD name.
+  const units = new Map(deferred.filter((o) => o.obj.kind === 'Application').map((o) => [o, keyUnitOf(o)] as const));
+  c.units.push(...[...units.values()].filter((u): u is KeyUnit => u !== undefined));
+  const byName = c.units.some((u) => u.cluster !== undefined);
   for (const o of deferred) {
     const kind = o.obj.kind;
     // From a live cluster an ApplicationSet's generated Applications come along; the ApplicationSet says it all.
     if (kind === 'Application' && generatedBy(o, applicationSets)) continue;
+    if (units.get(o)) continue;
     const drafts =
-      kind === 'Application' ? fromApplication(o, lookup, c.notes) : kind === 'ApplicationSet' ? fromApplicationSet(o, lookup, c.notes) : fromHelmRelease(o, lookup, c.notes);
+      kind === 'Application'
+        ? fromApplication(o, lookup, c.notes, byName)
+        : kind === 'ApplicationSet'
+          ? fromApplicationSet(o, lookup, c.notes, byName)
+          : fromHelmRelease(o, lookup, c.notes);
     for (const d of drafts) {
       // The same object twice (a tree and its copy, a file named twice) is one vCluster.
       const first = c.vclusters.find((v) => v.origin === d.origin && v.namespace === d.namespace && v.release === d.release);

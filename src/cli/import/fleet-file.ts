@@ -2,8 +2,10 @@ import * as path from 'path';
 import { fluxDefaultReleaseName } from '../../constructs/names';
 import { KustomizationSeen } from './collect';
 import { Linked, LinkedVCluster } from './link';
-import { ArgoCdSeen, KeyDraft, Note } from './model';
+import { ArgoCdSeen, describe, KeyDraft, Note } from './model';
 import { DEFAULT_SECRET_NAME_FOR_IMPORT as DEFAULT_SECRET_NAME } from './values';
+import { folderKeyId, KeyUnit } from './tree';
+import { ClusterMapping, mapClusters, withoutClusterFolder, withoutDestination } from './clusters';
 
 /** The fleet file as data, plus the CA files it names. */
 export interface FleetDraft {
@@ -34,9 +36,9 @@ function mostCommon<T>(values: readonly T[]): T | undefined {
  * Unique key ids (DNS labels): the namespace for the default Secret name, else the Secret name
  * when it already starts with the namespace, else `<namespace>-<secretName>`; numbered on clashes.
  */
-function keyIds(keys: readonly KeyDraft[]): Map<KeyDraft, string> {
-  const ids = new Map<KeyDraft, string>();
-  const taken = new Set<string>();
+function keyIds(keys: readonly KeyDraft[], fromTree: ReadonlyMap<KeyDraft, string>): Map<KeyDraft, string> {
+  const ids = new Map(fromTree);
+  const taken = new Set(fromTree.values());
   const clean = (s: string): string =>
     s
       .replace(/[^a-z0-9-]+/g, '-')
@@ -45,12 +47,33 @@ function keyIds(keys: readonly KeyDraft[]): Map<KeyDraft, string> {
       .replace(/-+$/, '') || 'key';
   const ordered = [...keys].sort((a, b) => Number(a.secretName !== DEFAULT_SECRET_NAME) - Number(b.secretName !== DEFAULT_SECRET_NAME));
   for (const k of ordered) {
+    if (ids.has(k)) continue;
     const named = k.secretName.startsWith(`${k.namespace}-`) ? k.secretName : `${k.namespace}-${k.secretName}`;
     const base = clean(k.secretName === DEFAULT_SECRET_NAME ? k.namespace : named);
     let id = base;
     for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
     taken.add(id);
     ids.set(k, id);
+  }
+  return ids;
+}
+
+/**
+ * The key ids a synthesized tree shows: a key's objects, or its vClusters' Applications and
+ * HelmReleases, sit in `keys/<id>/`, `argocd/<id>/` or `flux/<id>/`, and a per-key Application or
+ * Kustomization of the input names that id. The first key to claim an id gets it.
+ */
+function treeKeyIds(linked: Linked, units: readonly KeyUnit[]): Map<KeyDraft, string> {
+  const known = new Set(units.map((u) => u.id));
+  const ids = new Map<KeyDraft, string>();
+  const taken = new Set<string>();
+  if (known.size === 0) return ids;
+  for (const k of linked.keys) {
+    const files = [k.file, ...linked.vclusters.filter((l) => l.key === k).map((l) => l.vc.at?.file)];
+    const id = files.map((f) => folderKeyId(f, known)).find((x) => x !== undefined && !taken.has(x));
+    if (id === undefined) continue;
+    ids.set(k, id);
+    taken.add(id);
   }
   return ids;
 }
@@ -76,6 +99,7 @@ function sourceEntry(key: KeyDraft): [string, Record<string, unknown>] {
 
 function platformAndKeys(
   linked: Linked,
+  units: readonly KeyUnit[],
   options: FleetFileOptions,
   notes: Note[],
   infos: string[],
@@ -99,7 +123,7 @@ function platformAndKeys(
     caFiles.set('platform-ca.pem', sharedCa);
     platform.certificateAuthorityFile = 'platform-ca.pem';
   }
-  const ids = keyIds(keys);
+  const ids = keyIds(keys, treeKeyIds(linked, units));
   const apiKeys: Record<string, unknown> = {};
   for (const k of keys) {
     const id = ids.get(k)!;
@@ -146,15 +170,26 @@ function agree<T extends object>(seen: readonly { origin: string; value: T }[], 
   return chosen === undefined ? undefined : (JSON.parse(chosen) as T);
 }
 
-function argocdSection(linked: Linked, infos: string[]): Record<string, unknown> | undefined {
-  const seen = linked.vclusters.filter((l) => l.vc.argocd).map((l) => ({ origin: l.vc.origin, value: l.vc.argocd! }));
+/** `dist`, `./dist/` and an unset path are the same place (the loader's normalization, default `dist`). */
+function samePlace(a: { repoURL: string; targetRevision: string; path?: string }, b: { repoURL: string; targetRevision: string; path?: string }): boolean {
+  const norm = (p?: string): string => (p ?? 'dist').replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.';
+  return a.repoURL === b.repoURL && a.targetRevision === b.targetRevision && norm(a.path) === norm(b.path);
+}
+
+function argocdSection(linked: Linked, units: readonly KeyUnit[], multiCluster: boolean, infos: string[]): Record<string, unknown> | undefined {
+  const seen = linked.vclusters.filter((l) => l.vc.argocd).map((l) => ({ origin: l.vc.origin, value: multiCluster ? withoutDestination(l.vc.argocd!) : l.vc.argocd! }));
   const a = agree<ArgoCdSeen>(seen, infos, 'Argo CD');
   if (!a) return undefined;
-  const out: Record<string, unknown> = { namespace: a.namespace, project: a.project, destinationServer: a.destinationServer };
+  const repos = units.filter((u) => u.repository).map((u) => ({ origin: `${describe(u.at)}`, value: u.repository! }));
+  const repository = agree(repos, infos, 'repository');
+  // A multi-cluster fleet names each cluster's destination under clusters (the loader refuses another argocd.destinationServer).
+  const out: Record<string, unknown> = { namespace: a.namespace, project: a.project, ...(multiCluster ? {} : { destinationServer: a.destinationServer }) };
   // The fleet's ApplicationSet reads values from the repository only (its elements carry strings).
   if (a.applicationSet && a.valuesRepository) out.applicationSet = true;
   else if (a.applicationSet) infos.push('an ApplicationSet without a values repository: the fleet writes one Application per vCluster instead (values inline)');
   if (a.valuesRepository) out.valuesRepository = { ...a.valuesRepository, ...(a.valuesRepository.path === undefined ? {} : { path: a.valuesRepository.path }) };
+  // The loader takes argocd.repository from valuesRepository when only that is written.
+  if (repository && !(a.valuesRepository && samePlace(a.valuesRepository, repository))) out.repository = repository;
   out.syncPolicy = a.syncPolicy;
   if (a.prune) out.prune = true;
   if (a.selfHeal) out.selfHeal = true;
@@ -176,7 +211,12 @@ function commonPath(paths: readonly string[]): string | undefined {
   return joined === '' || joined === '.' ? undefined : joined;
 }
 
-function fluxSection(linked: Linked, kustomizations: readonly KustomizationSeen[], infos: string[]): { section?: Record<string, unknown>; namespace?: string } {
+function fluxSection(
+  linked: Linked,
+  kustomizations: readonly KustomizationSeen[],
+  multiCluster: boolean,
+  infos: string[],
+): { section?: Record<string, unknown>; namespace?: string } {
   const members = linked.vclusters.filter((l) => l.vc.flux);
   if (members.length === 0) return {};
   const outside = members.filter((l) => l.vc.flux!.namespace !== l.vc.namespace).map((l) => l.vc.flux!.namespace);
@@ -202,7 +242,9 @@ function fluxSection(linked: Linked, kustomizations: readonly KustomizationSeen[
   // Kustomizations of a synthesized tree sit side by side (host/, flux/): their common folder is the
   // tree. One Kustomization alone (flux bootstrap's) says nothing about where the tree will be.
   const paths = ks.map((k) => k.path).filter((x): x is string => x !== undefined);
-  const p = paths.length >= 2 ? commonPath(paths) : undefined;
+  const common = paths.length >= 2 ? commonPath(paths) : undefined;
+  // Each cluster's tree sits in <flux.path>/clusters/<name>/ (src/fleet/synthesize.ts).
+  const p = common !== undefined && multiCluster ? withoutClusterFolder(withoutClusterFolder(common).replace(/(^|\/)clusters$/, '')) : common;
   if (p !== undefined) {
     out.path = p;
     infos.push(`flux.path ${p} is the common folder of the Flux Kustomizations' paths; make it where the synthesized tree is committed`);
@@ -210,30 +252,52 @@ function fluxSection(linked: Linked, kustomizations: readonly KustomizationSeen[
   return { section: out, namespace };
 }
 
-function vclusterEntry(l: LinkedVCluster, keyId: string, fluxNamespace: string | undefined): Record<string, unknown> {
+function vclusterEntry(l: LinkedVCluster, keyId: string, fluxNamespace: string | undefined, fleetPrefix: string, cluster: string | undefined): Record<string, unknown> {
   const vc = l.vc;
-  const entry: Record<string, unknown> = { name: vc.name };
-  if (vc.namespace !== vc.name) entry.namespace = vc.namespace;
+  // Argo CD Applications carry namePrefix (src/fleet/topology-argocd.ts), then `<cluster>-` (synthesize.ts); HelmReleases do not.
+  const namePrefix = cluster !== undefined ? `${fleetPrefix}${cluster}-` : fleetPrefix;
+  const name = vc.delivery === 'argocd' && namePrefix !== '' && vc.name.startsWith(namePrefix) && vc.name.length > namePrefix.length ? vc.name.slice(namePrefix.length) : vc.name;
+  const entry: Record<string, unknown> = { name };
+  if (vc.namespace !== name) entry.namespace = vc.namespace;
   entry.chartVersion = vc.chartVersion;
   entry.apiKey = keyId;
   if (l.rbac === 'chart') entry.rbac = 'chart';
   if (vc.values.serviceAccountName !== undefined) entry.serviceAccountName = vc.values.serviceAccountName;
   if (vc.values.project !== undefined) entry.project = vc.values.project;
   // The loader's default release (src/fleet/loader.ts): Flux's naming for flux, else the name.
-  const fallback = vc.delivery === 'flux' ? fluxDefaultReleaseName(vc.name, fluxNamespace !== undefined && fluxNamespace !== vc.namespace ? vc.namespace : undefined) : vc.name;
+  const fallback = vc.delivery === 'flux' ? fluxDefaultReleaseName(name, fluxNamespace !== undefined && fluxNamespace !== vc.namespace ? vc.namespace : undefined) : name;
   if (vc.release !== fallback) entry.release = vc.release;
   entry.delivery = vc.delivery;
+  if (cluster !== undefined) entry.cluster = cluster;
   return entry;
 }
 
+/** `onRemoval` as most delivered vClusters show it, with a line for each that differs. */
+function onRemovalOf(linked: Linked, infos: string[]): 'keep' | 'uninstall' {
+  const seen = linked.vclusters.filter((l) => l.vc.uninstall !== undefined).map((l) => ({ origin: l.vc.origin, value: { uninstall: l.vc.uninstall! } }));
+  return agree(seen, infos, 'removal')?.uninstall === true ? 'uninstall' : 'keep';
+}
+
 /** Builds the fleet file's data from linked keys and vClusters. */
-export function buildFleet(linked: Linked, kustomizations: readonly KustomizationSeen[], options: FleetFileOptions, notes: Note[]): FleetDraft & { infos: string[] } {
+export function buildFleet(
+  linked: Linked,
+  collected: { readonly kustomizations: readonly KustomizationSeen[]; readonly units: readonly KeyUnit[] },
+  options: FleetFileOptions,
+  notes: Note[],
+): FleetDraft & { infos: string[] } {
   const infos = [...linked.infos];
-  const { platform, apiKeys, ids, caFiles } = platformAndKeys(linked, options, notes, infos);
-  const argocd = argocdSection(linked, infos);
-  const flux = fluxSection(linked, kustomizations, infos);
-  const vclusters = linked.vclusters.map((l) => vclusterEntry(l, ids.get(l.key)!, flux.namespace));
+  const units = collected.units;
+  const namePrefix = mostCommon(units.map((u) => u.prefix)) ?? '';
+  const clusters: ClusterMapping = mapClusters(linked, units, namePrefix, infos);
+  const multiCluster = clusters.section !== undefined;
+  const { platform, apiKeys, ids, caFiles } = platformAndKeys(linked, units, options, notes, infos);
+  const argocd = argocdSection(linked, units, multiCluster, infos);
+  const flux = fluxSection(linked, collected.kustomizations, multiCluster, infos);
+  const vclusters = linked.vclusters.map((l) => vclusterEntry(l, ids.get(l.key)!, flux.namespace, namePrefix, clusters.clusterOf.get(l)));
   const fleet: Record<string, unknown> = { platform };
+  if (clusters.section) fleet.clusters = clusters.section;
+  if (namePrefix !== '') fleet.namePrefix = namePrefix;
+  if (onRemovalOf(linked, infos) === 'uninstall') fleet.onRemoval = 'uninstall';
   if (argocd) fleet.argocd = argocd;
   if (flux.section) fleet.flux = flux.section;
   fleet.apiKeys = apiKeys;

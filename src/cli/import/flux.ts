@@ -75,6 +75,10 @@ export function fromHelmRelease(at: SourceObject, lookup: ValuesLookup, notes: N
       values,
       at,
       origin: describe(at),
+      // kustomize-controller leaves an object annotated `kustomize.toolkit.fluxcd.io/prune: disabled` on the
+      // cluster when it leaves git or its Kustomization is deleted (docs/spec/v1/kustomizations.md, "Prune");
+      // otherwise the HelmRelease is deleted and helm-controller uninstalls the release.
+      uninstall: record(meta.annotations)['kustomize.toolkit.fluxcd.io/prune'] !== 'disabled',
       flux: {
         namespace,
         interval: str(spec.interval),

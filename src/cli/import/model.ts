@@ -34,6 +34,8 @@ export interface KeyDraft {
   readonly fanOut?: { readonly namespaces?: readonly string[] };
   /** How messages name the object the key came from. */
   readonly origin: string;
+  /** The file the key's object came from (its folder may name the fleet's key id). */
+  readonly file?: string;
 }
 
 /** The apiKey-related part of a vCluster's Helm values, read (not the rest: see `extras`). */
@@ -69,6 +71,8 @@ export interface VClusterDraft {
   readonly argocd?: ArgoCdSeen;
   /** Flux settings this vCluster's HelmRelease shows (fleet-wide in the fleet file). */
   readonly flux?: FluxSeen;
+  /** Whether deleting what delivers it uninstalls the vCluster (the fleet's `onRemoval`); unset for delivery none. */
+  readonly uninstall?: boolean;
 }
 
 /** The fleet-wide Argo CD settings one Application shows. */
@@ -76,6 +80,8 @@ export interface ArgoCdSeen {
   readonly namespace: string;
   readonly project: string;
   readonly destinationServer: string;
+  /** `spec.destination.name` (an Argo CD cluster secret's name), set only when the input is a multi-cluster tree. */
+  readonly destinationName?: string;
   readonly syncPolicy: 'automated' | 'manual';
   readonly prune: boolean;
   readonly selfHeal: boolean;
