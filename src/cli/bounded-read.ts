@@ -1,40 +1,28 @@
-import * as fs from 'fs';
+import { readAtMost } from '../fleet/read';
 
 /** Why a bounded read failed, in words for a message. */
 export type BoundedReadFailure = { readonly reason: string };
 
 /**
- * Reads a regular file of at most `limit` bytes. Anything else is refused before it is read: a
- * folder, a device such as /dev/zero or /dev/urandom, a named pipe (which could block forever or
- * never end), and a file over the limit. The file is opened non-blocking so that opening a
- * named pipe with no writer does not hang; the check then uses the opened file itself (fstat),
- * so the thing checked is the thing read.
+ * Reads a regular file of at most `limit` bytes, with the fleet loader's bounded reader. Anything
+ * else is refused before it is read: a folder, a device such as /dev/zero or /dev/urandom, a
+ * named pipe (which could block forever or never end), and a file over the limit.
  */
 export function readRegularFile(file: string, limit: number): Buffer | BoundedReadFailure {
-  let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const read = readAtMost(file, limit, { regularOnly: true });
+    if (read.size !== undefined) return { reason: `is ${read.size} bytes, over the limit of ${limit} bytes` };
+    if (read.data === undefined) return { reason: `holds more than ${limit} bytes, the limit` };
+    return read.data;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { reason: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? (e instanceof Error ? e.message : String(e))) };
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) return { reason: 'is a directory' };
-    if (!stat.isFile()) return { reason: 'is not a regular file (a pipe, socket or device); give a file' };
-    if (stat.size > limit) return { reason: `is ${stat.size} bytes, over the limit of ${limit} bytes` };
-    // Read one byte past the limit: a file that grows while it is read is still caught.
-    const buffer = Buffer.alloc(limit + 1);
-    let length = 0;
-    for (;;) {
-      const n = fs.readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-      if (length > limit) return { reason: `holds more than ${limit} bytes, the limit` };
-    }
-    return buffer.subarray(0, length);
-  } finally {
-    fs.closeSync(fd);
+    const reasons: Record<string, string> = {
+      ENOENT: 'no such file',
+      EACCES: 'permission denied',
+      EISDIR: 'is a directory',
+      ENOTREG: 'is not a regular file (a pipe, socket or device); give a file',
+    };
+    return { reason: (code !== undefined ? reasons[code] : undefined) ?? code ?? (e instanceof Error ? e.message : String(e)) };
   }
 }
 

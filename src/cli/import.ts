@@ -8,7 +8,8 @@ import { collect } from './import/collect';
 import { buildFleet } from './import/fleet-file';
 import { link } from './import/link';
 import { describe, Note, where } from './import/model';
-import { readInputs } from './import/read';
+import { readAtMost } from '../fleet/read';
+import { MAX_INPUT_BYTES, readInputs } from './import/read';
 
 /** Streams of one `import` run, injectable for tests. */
 export interface ImportIo {
@@ -16,7 +17,7 @@ export interface ImportIo {
   readonly stderr: (text: string) => void;
   /** Folder relative inputs and `--out` are resolved against. */
   readonly cwd: string;
-  /** Reads all of stdin (for the input `-`). @default fs.readFileSync(0) */
+  /** Reads all of stdin (for the input `-`). @default stdin, at most MAX_INPUT_BYTES */
   readonly readStdin?: () => string;
 }
 
@@ -134,12 +135,23 @@ function writeFiles(files: Map<string, string>, force: boolean, io: ImportIo): n
  * The `import` command: reads objects, maps them, prints or writes the fleet. Returns the exit
  * code (0 written, 1 invalid input or nothing to import, 2 usage). Never prints an access key.
  */
+/** Stdin (a pipe, often) with a hard byte limit: an endless producer is cut off, not read whole. */
+function readStdinBounded(): string {
+  const read = readAtMost('/dev/stdin', MAX_INPUT_BYTES);
+  if (read.data === undefined) throw new ValidationError('stdin', [{ path: '-', message: `sends more than ${MAX_INPUT_BYTES} bytes, the limit for an input` }]);
+  return read.data.toString('utf8');
+}
+
 export function main(argv: readonly string[], io: ImportIo): number {
   try {
     return importFleet(argv, io);
   } catch (err) {
     // Unexpected failures: one line, no stack (set VCLUSTER_PLATFORM_DEBUG=1 for it), as synth does.
     const e = err as Error;
+    if (err instanceof ValidationError) {
+      io.stderr(`error: ${err.message}\n`);
+      return 1;
+    }
     io.stderr(`error: ${escapeUnsafe(e && e.message ? e.message : String(err))}\n`);
     if (process.env.VCLUSTER_PLATFORM_DEBUG) io.stderr(`${e && e.stack}\n`);
     return 70;
@@ -156,7 +168,7 @@ function importFleet(argv: readonly string[], io: ImportIo): number {
     io.stderr(`error: ${problems.length} problem${problems.length === 1 ? '' : 's'} with the options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n\n${USAGE}`);
     return 2;
   }
-  const read = readInputs(options.inputs, io.cwd, io.readStdin ?? (() => fs.readFileSync(0, 'utf8')));
+  const read = readInputs(options.inputs, io.cwd, io.readStdin ?? readStdinBounded);
   if (read.problems.length > 0) {
     io.stderr(`error: ${new ValidationError('cannot import', read.problems).message}\n`);
     return 1;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 /**
  * The `import` command: hand-made objects as the docs describe them (a kubectl-created Secret,
  * Applications with valuesObject / values, a Flux HelmRelease, a `kubectl get -o yaml` List),
@@ -475,5 +476,24 @@ describe('round trip', () => {
     for (const secret of before.plainSecrets) {
       expect(again.apiKeys.some((k) => `${k.namespace}/${k.secretName}` === secret && k.source.type === 'existing')).toBe(true);
     }
+  });
+});
+
+describe('bounded reads (inputs are read with a hard limit, only regular files)', () => {
+  test.each([
+    ['/dev/zero', /\/dev\/zero: \(file\): cannot read it: is not a regular file/],
+    ['/dev/urandom', /\/dev\/urandom: \(file\): cannot read it: is not a regular file/],
+  ])('fails on %s at once instead of reading without end', (device, message) => {
+    const r = runImport([device]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test('fails on a FIFO without a writer at once instead of hanging', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'fifo-'));
+    execFileSync('mkfifo', [path.join(dir, 'objects.yaml')]);
+    const r = runImport(['objects.yaml'], undefined, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/objects\.yaml: \(file\): cannot read it: is not a regular file/);
   });
 });

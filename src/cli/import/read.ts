@@ -1,3 +1,4 @@
+import { isReadFailure, readRegularFile } from '../bounded-read';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isMap, isSeq, LineCounter, Node, parseAllDocuments } from 'yaml';
@@ -93,17 +94,14 @@ export function parseObjects(text: string, file: string): ReadResult {
 }
 
 function readText(absolute: string, display: string, problems: Problem[]): string | undefined {
-  try {
-    const size = fs.statSync(absolute).size;
-    if (size > MAX_INPUT_BYTES) {
-      problems.push({ file: display, path: '(file)', message: `the file is ${size} bytes; inputs are limited to ${MAX_INPUT_BYTES} bytes` });
-      return undefined;
-    }
-    return fs.readFileSync(absolute, 'utf8');
-  } catch (e) {
-    problems.push({ file: display, path: '(file)', message: `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+  // A hard byte limit, and only regular files: /dev/zero or a FIFO named as an input must not
+  // grow memory or hang (stat's size is 0 for them).
+  const read = readRegularFile(absolute, MAX_INPUT_BYTES);
+  if (isReadFailure(read)) {
+    problems.push({ file: display, path: '(file)', message: `cannot read it: ${read.reason}` });
     return undefined;
   }
+  return read.toString('utf8');
 }
 
 /**
