@@ -7,6 +7,7 @@ import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, clusterExternalSecretName, 
 
 // Named with the other generated names; re-exported where the ClusterExternalSecret is made.
 export { MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH, clusterExternalSecretName } from './names';
+import { labelProblems } from './labels';
 import { objectClaims } from './object-claims';
 import { normalizePlatformHost, validateCertificateAuthorityData } from './platform-host';
 import { SealedSecretScope } from '../sealing/scope';
@@ -230,6 +231,7 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
     } else {
       props.source._validate('source').forEach((p) => problems.add(p));
     }
+    labelProblems(props.labels, 'labels').forEach((p) => problems.add(p));
     if (!Object.values(KeyFanOut).includes(fanOut)) {
       problems.add({ path: 'fanOut', message: 'unknown fan-out', value: showValue(fanOut), allowed: Object.values(KeyFanOut).join(', ') });
     } else if (fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET && !(props.source instanceof ExternalSecretSource)) {

@@ -111,6 +111,22 @@ export class VClusterPlatformConnection extends Construct {
       // Keys that emit nothing (fromSecretName, or a user's own IPlatformApiKey) have no limits to check.
       props.apiKey._addConsumer(`vCluster ${props.namespace}/${props.release}`, props.namespace, 'apiKey').forEach((p) => problems.add(p));
     }
+    if (problems.problems.length === 0) {
+      // One release in one namespace is one vCluster: a second connection would emit its Role and values again.
+      const claims = objectClaims(this);
+      const id = `VClusterPlatformConnection ${props.namespace}/${props.release}`;
+      const owner = claims.get(id);
+      if (owner !== undefined) {
+        problems.add({
+          path: 'release',
+          message: `release ${props.release} in namespace ${props.namespace} is already connected by ${owner} in this chart; one vCluster needs one connection`,
+          value: showValue(props.release),
+          allowed: 'a distinct release or namespace per connection, or the existing connection',
+        });
+      } else {
+        claims.set(id, `VClusterPlatformConnection ${this.node.path}`);
+      }
+    }
     // The Role and RoleBinding (ours or the chart's) live in the key's namespace under names cut
     // at 63 characters, so two vClusters can end up with one name: the second would replace the first.
     if (problems.problems.length === 0 && props.apiKey.secretNamespaceFor(props.namespace) !== props.namespace) {
