@@ -111,50 +111,7 @@ export class VClusterPlatformConnection extends Construct {
       // Keys that emit nothing (fromSecretName, or a user's own IPlatformApiKey) have no limits to check.
       props.apiKey._addConsumer(`vCluster ${props.namespace}/${props.release}`, props.namespace, 'apiKey').forEach((p) => problems.add(p));
     }
-    if (problems.problems.length === 0) {
-      // One release in one namespace is one vCluster: a second connection would emit its Role and values again.
-      const claims = objectClaims(this);
-      const id = `VClusterPlatformConnection ${props.namespace}/${props.release}`;
-      const owner = claims.get(id);
-      if (owner !== undefined) {
-        problems.add({
-          path: 'release',
-          message: `release ${props.release} in namespace ${props.namespace} is already connected by ${owner} in this chart; one vCluster needs one connection`,
-          value: showValue(props.release),
-          allowed: 'a distinct release or namespace per connection, or the existing connection',
-        });
-      } else {
-        claims.set(id, `VClusterPlatformConnection ${this.node.path}`);
-      }
-    }
-    // The Role and RoleBinding (ours or the chart's) live in the key's namespace under names cut
-    // at 63 characters, so two vClusters can end up with one name: the second would replace the first.
-    if (problems.problems.length === 0 && props.apiKey.secretNamespaceFor(props.namespace) !== props.namespace) {
-      platformRbacNameProblems(props.release, props.namespace).forEach((p) => problems.add(p));
-      const claims = objectClaims(this);
-      const secretNamespace = props.apiKey.secretNamespaceFor(props.namespace);
-      const { roleName, roleBindingName } = platformRbacNames(props.release, props.namespace);
-      const me = `vCluster ${props.namespace}/${props.release}`;
-      for (const [kind, name] of [
-        ['Role', roleName],
-        ['RoleBinding', roleBindingName],
-      ] as const) {
-        const id = `${kind} ${secretNamespace}/${name}`;
-        const owner = claims.get(id);
-        if (owner !== undefined && owner !== me) {
-          problems.add({
-            path: 'release',
-            message: `the platform ${id} (named by the chart's 63-character cut) is already the one of ${owner}; both vClusters would share it and one would lose access to its key`,
-            value: showValue(props.release),
-            allowed: 'a release or namespace that differs within the first 63 characters of vc-<release>-v-<namespace>-platform-role',
-          });
-        }
-      }
-      if (problems.problems.length === 0) {
-        claims.set(`Role ${secretNamespace}/${roleName}`, me);
-        claims.set(`RoleBinding ${secretNamespace}/${roleBindingName}`, me);
-      }
-    }
+    if (problems.problems.length === 0) this.claimNames(props, problems);
     problems.throwIfAny(`VClusterPlatformConnection ${this.node.path}`);
 
     this.release = props.release;
@@ -194,6 +151,55 @@ export class VClusterPlatformConnection extends Construct {
       serviceAccountName: props.serviceAccountName,
       rotation: props.apiKey.rotation,
     });
+  }
+
+  /**
+   * Claims the connection's release and its platform Role / RoleBinding names in the chart, or
+   * records why they are taken: cdk8s would emit both copies and the cluster keep the last one.
+   */
+  private claimNames(props: VClusterPlatformConnectionProps, problems: ProblemCollector): void {
+    // One release in one namespace is one vCluster: a second connection would emit its Role and values again.
+    const connections = objectClaims(this);
+    const connectionId = `VClusterPlatformConnection ${props.namespace}/${props.release}`;
+    const connectedBy = connections.get(connectionId);
+    if (connectedBy !== undefined) {
+      problems.add({
+        path: 'release',
+        message: `release ${props.release} in namespace ${props.namespace} is already connected by ${connectedBy} in this chart; one vCluster needs one connection`,
+        value: showValue(props.release),
+        allowed: 'a distinct release or namespace per connection, or the existing connection',
+      });
+    } else {
+      connections.set(connectionId, `VClusterPlatformConnection ${this.node.path}`);
+    }
+    // The Role and RoleBinding (ours or the chart's) live in the key's namespace under names cut
+    // at 63 characters, so two vClusters can end up with one name: the second would replace the first.
+    if (problems.problems.length === 0 && props.apiKey.secretNamespaceFor(props.namespace) !== props.namespace) {
+      platformRbacNameProblems(props.release, props.namespace).forEach((p) => problems.add(p));
+      const claims = objectClaims(this);
+      const secretNamespace = props.apiKey.secretNamespaceFor(props.namespace);
+      const { roleName, roleBindingName } = platformRbacNames(props.release, props.namespace);
+      const me = `vCluster ${props.namespace}/${props.release}`;
+      for (const [kind, name] of [
+        ['Role', roleName],
+        ['RoleBinding', roleBindingName],
+      ] as const) {
+        const id = `${kind} ${secretNamespace}/${name}`;
+        const owner = claims.get(id);
+        if (owner !== undefined && owner !== me) {
+          problems.add({
+            path: 'release',
+            message: `the platform ${id} (named by the chart's 63-character cut) is already the one of ${owner}; both vClusters would share it and one would lose access to its key`,
+            value: showValue(props.release),
+            allowed: 'a release or namespace that differs within the first 63 characters of vc-<release>-v-<namespace>-platform-role',
+          });
+        }
+      }
+      if (problems.problems.length === 0) {
+        claims.set(`Role ${secretNamespace}/${roleName}`, me);
+        claims.set(`RoleBinding ${secretNamespace}/${roleBindingName}`, me);
+      }
+    }
   }
 
   /** The values as vcluster.yaml text, with a generated-file header. */
