@@ -14,6 +14,8 @@ export const URL_CREDENTIALS_RULE =
 
 /** The credential part of a URL, if any: a password, or (outside SSH) a user name, which is often a token. */
 function credentialOf(value: string): { userinfo: string; ssh: boolean } | undefined {
+  // Cheap first: most strings shown in messages are no URL at all (and some are megabytes long).
+  if (!value.includes('@')) return undefined;
   const m = SCHEME_USERINFO.exec(value);
   if (m) return { userinfo: m[2]!, ssh: /^ssh:\/\//i.test(m[1]!) || /^git\+ssh:\/\//i.test(m[1]!) };
   const scp = SCP_USERINFO.exec(value);

@@ -143,8 +143,9 @@ export function renderFluxKustomization(props: FluxKustomizationProps): Manifest
   const problems = new ProblemCollector();
   checkSubdomain(problems, 'name', props.name, 'Kustomization name');
   checkLabel(problems, 'namespace', namespace, 'namespace');
-  // Flux reads spec.path relative to the root of the source artifact ("./" style, as `flux
-  // create kustomization --path=./config/release` writes it): an absolute path is a mistake.
+  // The Kustomization CRD (kustomize.toolkit.fluxcd.io/v1, spec.path): a path inside the source
+  // whose default "translates to the root path of the SourceRef"; `flux create kustomization`
+  // writes it "./"-relative. An absolute path names nothing on the cluster: it is a mistake.
   if (typeof props.path !== 'string' || props.path === '' || props.path.startsWith('/') || /\s/.test(props.path) || props.path.split('/').includes('..')) {
     problems.add({
       path: 'path',
