@@ -3,6 +3,7 @@ import { CHART_VERSION_RULE, ValuesLayout, hasBrokenChartRbac, parseChartVersion
 import { ProblemCollector, showValue } from '../errors';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, RELEASE_NAME_RULE, defaultServiceAccountName, isDns1123Label, isDns1123Subdomain, releaseNameProblem } from './names';
 import { objectClaims } from './object-claims';
+import { systemNamespaceReason } from './system-namespaces';
 import { IPlatformApiKey, PlatformApiKey, ROTATION_ANNOTATION } from './platform-api-key';
 import { PlatformApiKeyRbac, platformRbacNameProblems, platformRbacNames } from './platform-api-key-rbac';
 import { RbacMode } from './rbac-mode';
@@ -40,6 +41,14 @@ export interface VClusterPlatformConnectionProps {
    * @default - not written; the platform decides
    */
   readonly project?: string;
+  /**
+   * Allow a key whose Secret sits in a system namespace (kube-system, kube-public, kube-node-lease)
+   * or a GitOps / secrets tool's usual namespace (argocd, flux-system, external-secrets,
+   * sealed-secrets) for a vCluster in another namespace: the RBAC then grants the vCluster `get`
+   * on the Secret of that name there.
+   * @default false
+   */
+  readonly allowSystemNamespace?: boolean;
 }
 
 /**
@@ -171,6 +180,16 @@ export class VClusterPlatformConnection extends Construct {
       });
     } else {
       connections.set(connectionId, `VClusterPlatformConnection ${this.node.path}`);
+    }
+    const keyNamespace = props.apiKey.secretNamespaceFor(props.namespace);
+    const reason = keyNamespace !== props.namespace && props.allowSystemNamespace !== true ? systemNamespaceReason(keyNamespace) : undefined;
+    if (reason !== undefined) {
+      problems.add({
+        path: 'apiKey',
+        message: `the key's Secret is in ${keyNamespace}, ${reason}: the RBAC would let this vCluster read the Secret named ${props.apiKey.secretName} there, and a key named like a Secret of Kubernetes or of the tool would hand it its credentials`,
+        value: showValue(`${keyNamespace}/${props.apiKey.secretName}`),
+        allowed: 'a namespace of its own for the key (e.g. vcluster-platform), or allowSystemNamespace: true',
+      });
     }
     // The Role and RoleBinding (ours or the chart's) live in the key's namespace under names cut
     // at 63 characters, so two vClusters can end up with one name: the second would replace the first.

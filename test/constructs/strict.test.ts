@@ -194,3 +194,43 @@ describe('AccessKeySource is as strict as the fleet loader', () => {
     expect(key.secretName).toBe('vcluster-platform-api-key');
   });
 });
+
+describe('keys in system and GitOps namespaces', () => {
+  const connect = (keyNamespace: string, secretName: string, extra: { allowSystemNamespace?: boolean; namespace?: string } = {}) =>
+    new VClusterPlatformConnection(newChart(), 'conn', {
+      release: 'team-a',
+      namespace: extra.namespace ?? 'team-a',
+      vclusterVersion: '0.36.1',
+      apiKey: PlatformApiKey.fromSecretName(secretName, keyNamespace),
+      allowSystemNamespace: extra.allowSystemNamespace,
+    });
+
+  test.each([
+    ['kube-system', 'vcluster-platform-api-key', /kube-system, a Kubernetes system namespace/],
+    ['kube-public', 'vcluster-platform-api-key', /a Kubernetes system namespace/],
+    ['kube-node-lease', 'vcluster-platform-api-key', /a Kubernetes system namespace/],
+    ['argocd', 'argocd-secret', /usual namespace of a GitOps or secrets tool.*read the Secret named argocd-secret there/],
+    ['flux-system', 'flux-system', /usual namespace of a GitOps or secrets tool/],
+    ['external-secrets', 'vcluster-platform-api-key', /usual namespace of a GitOps or secrets tool/],
+    ['sealed-secrets', 'vcluster-platform-api-key', /usual namespace of a GitOps or secrets tool/],
+  ])('fails a connection reading a key in %s', (namespace, secretName, message) => {
+    const { problems } = problemsOf(() => connect(namespace, secretName));
+    expect(problems.map((p) => p.path)).toEqual(['apiKey']);
+    expect(problems[0]!.message).toMatch(message);
+    expect(problems[0]!.allowed).toContain('allowSystemNamespace: true');
+  });
+
+  test('allowSystemNamespace: true lets it through, and the RBAC names the Secret', () => {
+    const connection = connect('kube-system', 'vcluster-platform-api-key', { allowSystemNamespace: true });
+    expect(connection.secretNamespace).toBe('kube-system');
+    expect(connection.rbacConstruct).toBeDefined();
+  });
+
+  test.each(['default', 'vcluster-platform'])('a key in %s is fine', (namespace) => {
+    expect(connect(namespace, 'vcluster-platform-api-key').secretNamespace).toBe(namespace);
+  });
+
+  test('a vCluster in the key namespace itself gets no RBAC, so nothing is granted and nothing refused', () => {
+    expect(connect('kube-system', 'vcluster-platform-api-key', { namespace: 'kube-system' }).rbacConstruct).toBeUndefined();
+  });
+});

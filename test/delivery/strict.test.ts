@@ -176,3 +176,26 @@ describe('the library is as strict as the loader: every value the loader accepts
     expect(Testing.synth(chart).length).toBeGreaterThan(0);
   });
 });
+
+describe('allowSystemNamespace reaches the constructs', () => {
+  test('a fleet key in kube-system with allowSystemNamespace: true synthesizes its Role there', () => {
+    const text = [
+      'platform:',
+      '  host: platform.example.com',
+      'apiKeys:',
+      '  legacy:',
+      '    namespace: kube-system',
+      '    allowSystemNamespace: true',
+      '    existing: {}',
+      'vclusters:',
+      '  - name: team-a',
+      '    chartVersion: "0.36.1"',
+      '    apiKey: legacy',
+      '',
+    ].join('\n');
+    const objects = synthesizeFleet(parseFleet(text, 'fleet.yaml', { env: {} }), {}).folders.flatMap(
+      (f) => f.objects as unknown as { kind: string; metadata: { namespace?: string } }[],
+    );
+    expect(objects.filter((o) => o.kind === 'Role').map((o) => o.metadata.namespace)).toEqual(['kube-system']);
+  });
+});

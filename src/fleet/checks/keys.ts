@@ -1,6 +1,7 @@
 // Semantic checks of each access key (on data the schema accepted), and across keys.
 import { SEALED_VALUE_RULE, sealedValueProblem } from '../../constructs/access-key-source';
 import { clusterExternalSecretName } from '../../constructs/platform-api-key';
+import { SYSTEM_NAMESPACES, systemNamespaceReason } from '../../constructs/system-namespaces';
 import { showValue } from '../../errors';
 import { SealedSecretScope, sealingLabel } from '../../sealing/scope';
 import { Problems, Segment } from '../problems';
@@ -15,17 +16,6 @@ export function checkSealedValue(value: string, segments: Segment[], problems: P
 }
 
 /**
- * Namespaces a key's Secret must not sit in unless the fleet says so (`allowSystemNamespace`):
- * Kubernetes' own (kube-system holds controller and cloud credentials, bootstrap tokens; the
- * other two are read by everyone or by the kubelets) and the usual homes of the tools that hold
- * the cluster's git, registry and store credentials. `default` is not among them: no component
- * keeps credentials there, and teams do keep their own Secrets there.
- */
-export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
-/** The default namespaces of Argo CD, Flux, External Secrets and Sealed Secrets (its Helm chart; kubeseal's default is kube-system). */
-export const TOOL_NAMESPACES: readonly string[] = ['argocd', 'flux-system', 'external-secrets', 'sealed-secrets'];
-
-/**
  * A key's Secret in a system or GitOps namespace: the generated Role grants `get` on the Secret of
  * that name there to every vCluster using the key, so a key named like the tool's own Secret
  * (`argocd-secret`, a Flux git credential) would hand those vClusters the tool's credentials.
@@ -34,13 +24,12 @@ export const TOOL_NAMESPACES: readonly string[] = ['argocd', 'flux-system', 'ext
  */
 export function checkKeyNamespace(id: string, k: RawApiKey, toolNamespaces: ReadonlyMap<string, string>, problems: Problems): void {
   if (k.allowSystemNamespace === true) return;
-  const what = SYSTEM_NAMESPACES.includes(k.namespace)
-    ? 'a Kubernetes system namespace'
-    : toolNamespaces.has(k.namespace)
+  // The list and its reasons are the constructs' (VClusterPlatformConnection refuses the same);
+  // the fleet adds its own GitOps namespaces, which the constructs cannot know.
+  const what =
+    !SYSTEM_NAMESPACES.includes(k.namespace) && toolNamespaces.has(k.namespace)
       ? `this fleet's GitOps namespace (${toolNamespaces.get(k.namespace)})`
-      : TOOL_NAMESPACES.includes(k.namespace)
-        ? 'the usual namespace of a GitOps or secrets tool (Argo CD, Flux, External Secrets, Sealed Secrets)'
-        : undefined;
+      : systemNamespaceReason(k.namespace);
   if (what === undefined) return;
   problems.add(['apiKeys', id, 'namespace'], {
     message: `${k.namespace} is ${what}: the RBAC would let every vCluster using this key read the Secret named ${k.secretName ?? 'vcluster-platform-api-key'} there, and a key named like a Secret of Kubernetes or of the tool (e.g. argocd-secret) would hand them its credentials`,
