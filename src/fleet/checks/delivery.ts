@@ -30,7 +30,7 @@ export function checkArgoCdApplicationSet(argocd: RawArgoCd, problems: Problems)
 }
 
 /** One URL field of the fleet file: no credentials (shown masked), and text the Argo CD objects can carry. */
-function checkUrlField(value: string | undefined, segments: Segment[], problems: Problems, what: string, allowed: string, argo: boolean): void {
+function checkUrlField(value: string | undefined, segments: Segment[], problems: Problems, what: string, allowed: string): void {
   if (value === undefined) return;
   if (hasUrlCredentials(value)) {
     problems.add(segments, {
@@ -38,22 +38,23 @@ function checkUrlField(value: string | undefined, segments: Segment[], problems:
       value: showUrl(value),
       allowed: URL_CREDENTIALS_RULE,
     });
-  } else if (argo && !isArgoPlainText(value)) {
+  } else if (!isArgoPlainText(value)) {
     problems.add(segments, { message: `not ${what} Argo CD objects can carry ('{{' and '}}' are Go-template braces)`, value: showUrl(value), allowed });
   }
 }
 
 /**
  * Every URL of the fleet file is checked the same way as platform.host: user information is
- * refused and masked. The Argo CD fields also get the constructs' own rules (`isArgoPlainText`,
- * `isRepositoryPath`), so a value the constructs would refuse is refused here with its line.
+ * refused and masked. The Argo CD fields also get the constructs' own rules (`isArgoPlainText`;
+ * for paths the characters `isRepositoryPath` refuses, after the loader's own normalizing of
+ * `./`, `//` and trailing `/`), so a value the constructs would refuse is refused here with its line.
  */
 export function checkUrlsAndArgoText(raw: RawFleet, problems: Problems): void {
   const argocd = raw.argocd ?? {};
   for (const field of ['valuesRepository', 'repository'] as const) {
     const repo = argocd[field];
     if (repo === undefined) continue;
-    checkUrlField(repo.repoURL, ['argocd', field, 'repoURL'], problems, 'a repository URL', GIT_URL_RULE, true);
+    checkUrlField(repo.repoURL, ['argocd', field, 'repoURL'], problems, 'a repository URL', GIT_URL_RULE);
     if (repo.targetRevision !== undefined && !isArgoPlainText(repo.targetRevision)) {
       problems.add(['argocd', field, 'targetRevision'], {
         message: "not a git revision Argo CD objects can carry ('{{' and '}}' are Go-template braces)",
@@ -63,7 +64,7 @@ export function checkUrlsAndArgoText(raw: RawFleet, problems: Problems): void {
     }
     if (repo.path !== undefined && /[${}]/.test(repo.path)) {
       problems.add(['argocd', field, 'path'], {
-        message: "'$' and braces are not allowed: Argo CD reads the values through $values/<path>",
+        message: "'$' and braces are not allowed: the path goes into Argo CD objects, and the values are read through $values/<path>",
         value: showValue(repo.path),
         allowed: REPO_PATH_RULE,
       });
@@ -71,6 +72,6 @@ export function checkUrlsAndArgoText(raw: RawFleet, problems: Problems): void {
   }
   // argocd.destinationServer other than the in-cluster server is refused (and masked) by clustersOf.
   for (const [name, cluster] of Object.entries(raw.clusters ?? {})) {
-    checkUrlField(cluster.server, ['clusters', name, 'server'], problems, 'an API server URL', API_SERVER_RULE, true);
+    checkUrlField(cluster.server, ['clusters', name, 'server'], problems, 'an API server URL', API_SERVER_RULE);
   }
 }
