@@ -72,6 +72,39 @@ export interface FromEnvSourceOptions extends PlaintextSourceOptions {
 /** A Go duration; `0` (like `0s`) tells External Secrets to fetch once and never refresh. */
 const REFRESH_INTERVAL = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/** A POSIX shell variable name, as the fleet schema's plaintextFromEnv.variable. */
+const ENV_VARIABLE = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+const ENV_VARIABLE_RULE = 'a variable name of letters, digits and "_", not starting with a digit, e.g. "VCLUSTER_PLATFORM_ACCESS_KEY"';
+
+/**
+ * A sealed value is `base64(uint16_be(len(rsa)) || rsa || aesgcm)` (FACTS §6, Sealed Secrets'
+ * `pkg/crypto/crypto.go` HybridEncrypt): with RSA of at least 2048 bits and a 16-byte GCM tag
+ * around a non-empty key, anything shorter is not a seal.
+ */
+const MIN_RSA_BYTES = 256;
+const MAX_RSA_BYTES = 1024;
+const GCM_TAG_BYTES = 16;
+
+/** What a sealed value must look like, for error messages. */
+export const SEALED_VALUE_RULE = 'the base64 value printed by `npm run --silent seal` or kubeseal (hundreds of characters, one line)';
+
+/**
+ * Why `value` is not a Sealed Secrets seal, or undefined when it has the shape of one. The one
+ * check the fleet loader and `AccessKeySource.sealed` share; the message never quotes the value.
+ */
+export function sealedValueProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `must be a string, not ${value === null ? 'null' : typeof value}`;
+  if (!BASE64.test(value) || value.length % 4 !== 0) {
+    const bad = [...value].findIndex((ch) => !/[A-Za-z0-9+/=]/.test(ch));
+    return `is not base64 (${bad >= 0 ? `character ${bad + 1} is not a base64 character` : value.length === 0 ? 'it is empty' : 'its length is not a multiple of 4'})`;
+  }
+  const bytes = Buffer.from(value, 'base64');
+  const rsaLength = bytes.length >= 2 ? bytes.readUInt16BE(0) : 0;
+  if (bytes.length < 2 + MIN_RSA_BYTES + GCM_TAG_BYTES + 1 || rsaLength < MIN_RSA_BYTES || rsaLength > MAX_RSA_BYTES || bytes.length < 2 + rsaLength + GCM_TAG_BYTES + 1) {
+    return `is not a sealed value: ${bytes.length} bytes do not hold an RSA-encrypted session key (at least ${MIN_RSA_BYTES} bytes) and an AES-GCM encrypted access key`;
+  }
+  return undefined;
+}
 
 /**
  * Where a `PlatformApiKey`'s access key comes from. Use the static factories; each one decides
@@ -99,7 +132,8 @@ export abstract class AccessKeySource {
    */
   public static fromEnv(variable: string, options: FromEnvSourceOptions): AccessKeySource {
     const env = options?.env ?? process.env;
-    return new PlaintextSource(() => ({ value: env[variable], variable }), `AccessKeySource.fromEnv(${showValue(variable)})`, options);
+    const read = (): { value: unknown; variable: string } => ({ value: Object.prototype.hasOwnProperty.call(env, variable) ? env[variable] : undefined, variable });
+    return new PlaintextSource(read, `AccessKeySource.fromEnv(${showValue(variable)})`, options);
   }
 
   /** Which kind of source this is. */
@@ -178,13 +212,13 @@ export class SealedSource extends AccessKeySource {
   public _validate(path: string): Problem[] {
     const problems: Problem[] = [];
     const v = this.encryptedAccessKey;
-    // 2 length bytes + a 2048-bit RSA block + a 16-byte tag is the smallest possible seal.
-    if (typeof v !== 'string' || !BASE64.test(v) || v.length < Math.ceil((2 + 256 + 16) / 3) * 4) {
+    const sealProblem = sealedValueProblem(v);
+    if (sealProblem !== undefined) {
       problems.push({
         path: `${path}.encryptedAccessKey`,
-        message: 'is not a sealed value (expected the base64 output of `npm run seal`)',
+        message: sealProblem,
         value: typeof v === 'string' ? `${v.length} characters` : typeof v,
-        allowed: 'base64 of at least 368 characters',
+        allowed: SEALED_VALUE_RULE,
       });
     }
     if (!Object.values(SealedSecretScope).includes(this.scope)) {
@@ -224,6 +258,11 @@ export class PlaintextSource extends AccessKeySource {
       });
     }
     const { value, variable } = this.read();
+    if (variable !== undefined && (typeof variable !== 'string' || !ENV_VARIABLE.test(variable))) {
+      // The name is not a secret; it is shown so the typo can be found.
+      problems.push({ path: `${path}.variable`, message: 'not an environment variable name', value: showValue(variable), allowed: ENV_VARIABLE_RULE });
+      return problems;
+    }
     // The value is a secret: problems describe it, never show it.
     if (typeof value !== 'string' || value.length === 0) {
       problems.push({

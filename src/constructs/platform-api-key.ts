@@ -7,6 +7,7 @@ import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, clusterExternalSecretName, 
 
 // Named with the other generated names; re-exported where the ClusterExternalSecret is made.
 export { MAX_CLUSTER_EXTERNAL_SECRET_NAME_LENGTH, clusterExternalSecretName } from './names';
+import { labelProblems } from './labels';
 import { objectClaims } from './object-claims';
 import { normalizePlatformHost, validateCertificateAuthorityData } from './platform-host';
 import { SealedSecretScope } from '../sealing/scope';
@@ -230,30 +231,13 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
     } else {
       props.source._validate('source').forEach((p) => problems.add(p));
     }
+    labelProblems(props.labels, 'labels').forEach((p) => problems.add(p));
     if (!Object.values(KeyFanOut).includes(fanOut)) {
       problems.add({ path: 'fanOut', message: 'unknown fan-out', value: showValue(fanOut), allowed: Object.values(KeyFanOut).join(', ') });
     } else if (fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET && !(props.source instanceof ExternalSecretSource)) {
       problems.add({ path: 'fanOut', message: 'a ClusterExternalSecret fan-out needs AccessKeySource.externalSecret(...)', value: showValue(fanOut), allowed: KeyFanOut.NONE });
     }
-    if (problems.problems.length === 0) {
-      // Two keys writing one Secret (or one ClusterExternalSecret) overwrite each other on the cluster.
-      const claims = objectClaims(this);
-      const claim =
-        fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET
-          ? `ClusterExternalSecret ${clusterExternalSecretName(props.namespace, secretName)}`
-          : `Secret ${props.namespace}/${secretName}`;
-      const owner = claims.get(claim);
-      if (owner !== undefined) {
-        problems.add({
-          path: 'secretName',
-          message: `${claim} is already written by ${owner} in this chart; the object applied last would replace the other`,
-          value: showValue(secretName),
-          allowed: 'a distinct namespace or secretName per key, or one key shared by the vClusters',
-        });
-      } else {
-        claims.set(claim, `PlatformApiKey ${this.node.path}`);
-      }
-    }
+    if (problems.problems.length === 0) this.claimSecret(props.namespace, secretName, fanOut, problems);
     problems.throwIfAny(`PlatformApiKey ${this.node.path}`);
 
     this.secretName = secretName;
@@ -303,6 +287,24 @@ export class PlatformApiKey extends Construct implements IPlatformApiKey {
 
   public secretNamespaceFor(vclusterNamespace: string): string {
     return this.fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET ? vclusterNamespace : this.namespace;
+  }
+
+  /** Claims the Secret (or ClusterExternalSecret) the key writes in the chart, or records who already writes it. */
+  private claimSecret(namespace: string, secretName: string, fanOut: KeyFanOut, problems: ProblemCollector): void {
+    // Two keys writing one Secret (or one ClusterExternalSecret) overwrite each other on the cluster.
+    const claims = objectClaims(this);
+    const claim = fanOut === KeyFanOut.CLUSTER_EXTERNAL_SECRET ? `ClusterExternalSecret ${clusterExternalSecretName(namespace, secretName)}` : `Secret ${namespace}/${secretName}`;
+    const owner = claims.get(claim);
+    if (owner !== undefined) {
+      problems.add({
+        path: 'secretName',
+        message: `${claim} is already written by ${owner} in this chart; the object applied last would replace the other`,
+        value: showValue(secretName),
+        allowed: 'a distinct namespace or secretName per key, or one key shared by the vClusters',
+      });
+    } else {
+      claims.set(claim, `PlatformApiKey ${this.node.path}`);
+    }
   }
 
   /** Records that a vCluster uses this key; returns the problems when the key cannot serve it. @internal */

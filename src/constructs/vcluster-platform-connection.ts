@@ -3,6 +3,7 @@ import { CHART_VERSION_RULE, ValuesLayout, hasBrokenChartRbac, parseChartVersion
 import { ProblemCollector, showValue } from '../errors';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, RELEASE_NAME_RULE, defaultServiceAccountName, isDns1123Label, isDns1123Subdomain, releaseNameProblem } from './names';
 import { objectClaims } from './object-claims';
+import { systemNamespaceReason } from './system-namespaces';
 import { IPlatformApiKey, PlatformApiKey, ROTATION_ANNOTATION } from './platform-api-key';
 import { PlatformApiKeyRbac, platformRbacNameProblems, platformRbacNames } from './platform-api-key-rbac';
 import { RbacMode } from './rbac-mode';
@@ -40,6 +41,14 @@ export interface VClusterPlatformConnectionProps {
    * @default - not written; the platform decides
    */
   readonly project?: string;
+  /**
+   * Allow a key whose Secret sits in a system namespace (kube-system, kube-public, kube-node-lease)
+   * or a GitOps / secrets tool's usual namespace (argocd, flux-system, external-secrets,
+   * sealed-secrets) for a vCluster in another namespace: the RBAC then grants the vCluster `get`
+   * on the Secret of that name there.
+   * @default false
+   */
+  readonly allowSystemNamespace?: boolean;
 }
 
 /**
@@ -111,34 +120,7 @@ export class VClusterPlatformConnection extends Construct {
       // Keys that emit nothing (fromSecretName, or a user's own IPlatformApiKey) have no limits to check.
       props.apiKey._addConsumer(`vCluster ${props.namespace}/${props.release}`, props.namespace, 'apiKey').forEach((p) => problems.add(p));
     }
-    // The Role and RoleBinding (ours or the chart's) live in the key's namespace under names cut
-    // at 63 characters, so two vClusters can end up with one name: the second would replace the first.
-    if (problems.problems.length === 0 && props.apiKey.secretNamespaceFor(props.namespace) !== props.namespace) {
-      platformRbacNameProblems(props.release, props.namespace).forEach((p) => problems.add(p));
-      const claims = objectClaims(this);
-      const secretNamespace = props.apiKey.secretNamespaceFor(props.namespace);
-      const { roleName, roleBindingName } = platformRbacNames(props.release, props.namespace);
-      const me = `vCluster ${props.namespace}/${props.release}`;
-      for (const [kind, name] of [
-        ['Role', roleName],
-        ['RoleBinding', roleBindingName],
-      ] as const) {
-        const id = `${kind} ${secretNamespace}/${name}`;
-        const owner = claims.get(id);
-        if (owner !== undefined && owner !== me) {
-          problems.add({
-            path: 'release',
-            message: `the platform ${id} (named by the chart's 63-character cut) is already the one of ${owner}; both vClusters would share it and one would lose access to its key`,
-            value: showValue(props.release),
-            allowed: 'a release or namespace that differs within the first 63 characters of vc-<release>-v-<namespace>-platform-role',
-          });
-        }
-      }
-      if (problems.problems.length === 0) {
-        claims.set(`Role ${secretNamespace}/${roleName}`, me);
-        claims.set(`RoleBinding ${secretNamespace}/${roleBindingName}`, me);
-      }
-    }
+    if (problems.problems.length === 0) this.claimNames(props, problems);
     problems.throwIfAny(`VClusterPlatformConnection ${this.node.path}`);
 
     this.release = props.release;
@@ -178,6 +160,65 @@ export class VClusterPlatformConnection extends Construct {
       serviceAccountName: props.serviceAccountName,
       rotation: props.apiKey.rotation,
     });
+  }
+
+  /**
+   * Claims the connection's release and its platform Role / RoleBinding names in the chart, or
+   * records why they are taken: cdk8s would emit both copies and the cluster keep the last one.
+   */
+  private claimNames(props: VClusterPlatformConnectionProps, problems: ProblemCollector): void {
+    // One release in one namespace is one vCluster: a second connection would emit its Role and values again.
+    const connections = objectClaims(this);
+    const connectionId = `VClusterPlatformConnection ${props.namespace}/${props.release}`;
+    const connectedBy = connections.get(connectionId);
+    if (connectedBy !== undefined) {
+      problems.add({
+        path: 'release',
+        message: `release ${props.release} in namespace ${props.namespace} is already connected by ${connectedBy} in this chart; one vCluster needs one connection`,
+        value: showValue(props.release),
+        allowed: 'a distinct release or namespace per connection, or the existing connection',
+      });
+    } else {
+      connections.set(connectionId, `VClusterPlatformConnection ${this.node.path}`);
+    }
+    const keyNamespace = props.apiKey.secretNamespaceFor(props.namespace);
+    const reason = keyNamespace !== props.namespace && props.allowSystemNamespace !== true ? systemNamespaceReason(keyNamespace) : undefined;
+    if (reason !== undefined) {
+      problems.add({
+        path: 'apiKey',
+        message: `the key's Secret is in ${keyNamespace}, ${reason}: the RBAC would let this vCluster read the Secret named ${props.apiKey.secretName} there, and a key named like a Secret of Kubernetes or of the tool would hand it its credentials`,
+        value: showValue(`${keyNamespace}/${props.apiKey.secretName}`),
+        allowed: 'a namespace of its own for the key (e.g. vcluster-platform), or allowSystemNamespace: true',
+      });
+    }
+    // The Role and RoleBinding (ours or the chart's) live in the key's namespace under names cut
+    // at 63 characters, so two vClusters can end up with one name: the second would replace the first.
+    if (problems.problems.length === 0 && props.apiKey.secretNamespaceFor(props.namespace) !== props.namespace) {
+      platformRbacNameProblems(props.release, props.namespace).forEach((p) => problems.add(p));
+      const claims = objectClaims(this);
+      const secretNamespace = props.apiKey.secretNamespaceFor(props.namespace);
+      const { roleName, roleBindingName } = platformRbacNames(props.release, props.namespace);
+      const me = `vCluster ${props.namespace}/${props.release}`;
+      for (const [kind, name] of [
+        ['Role', roleName],
+        ['RoleBinding', roleBindingName],
+      ] as const) {
+        const id = `${kind} ${secretNamespace}/${name}`;
+        const owner = claims.get(id);
+        if (owner !== undefined && owner !== me) {
+          problems.add({
+            path: 'release',
+            message: `the platform ${id} (named by the chart's 63-character cut) is already the one of ${owner}; both vClusters would share it and one would lose access to its key`,
+            value: showValue(props.release),
+            allowed: 'a release or namespace that differs within the first 63 characters of vc-<release>-v-<namespace>-platform-role',
+          });
+        }
+      }
+      if (problems.problems.length === 0) {
+        claims.set(`Role ${secretNamespace}/${roleName}`, me);
+        claims.set(`RoleBinding ${secretNamespace}/${roleBindingName}`, me);
+      }
+    }
   }
 
   /** The values as vcluster.yaml text, with a generated-file header. */

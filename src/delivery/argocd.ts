@@ -1,13 +1,17 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parseChartVersion } from '../constructs/chart-version';
-import { Problem, ProblemCollector, showValue } from '../errors';
-import { DNS1123_LABEL_RULE, RELEASE_NAME_RULE, isDns1123Label, releaseNameProblem } from '../constructs/names';
+import { ProblemCollector, showValue } from '../errors';
+import { DNS1123_SUBDOMAIN_RULE, RELEASE_NAME_RULE, isDns1123Subdomain, releaseNameProblem } from '../constructs/names';
+import { addIf, API_SERVER_RULE, checkBoolean, checkLabel, checkRepositoryPath, checkUrl, checkValuesRepository, URL_RULE } from './argocd-checks';
+import { claimInstaller } from '../constructs/object-claims';
 import { Manifest } from '../constructs/platform-api-key';
 import { RemovalPolicy } from './removal-policy';
 import { SYNC_WAVE_ANNOTATION, SyncWave, syncWaveProblem } from './sync-order';
 import { VClusterPlatformConnection } from '../constructs/vcluster-platform-connection';
 import { VCLUSTER_CHART, VCLUSTER_CHART_REPOSITORY } from './vcluster-chart';
+
+export { isRepositoryPath } from './argocd-checks';
 
 /** The finalizer that makes deleting an Application delete what it deployed. */
 export const ARGOCD_RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
@@ -157,33 +161,6 @@ interface ResolvedOptions {
   readonly retryLimit: number;
 }
 
-const NO_SPACE = /^\S+$/;
-const URL_RULE = 'a URL without spaces or Go-template braces, e.g. "https://charts.loft.sh"';
-const REPO_PATH_RULE = "a relative path inside the repository: '/'-separated, no leading '/', no empty, '.' or '..' parts, no spaces, '$' or braces";
-
-function addIf(problems: ProblemCollector, problem: Problem | undefined): void {
-  if (problem) problems.add(problem);
-}
-
-/** Strings copied into an ApplicationSet template must not contain `{{`: Argo CD would expand them. */
-function plainText(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && NO_SPACE.test(value) && !value.includes('{{') && !value.includes('}}');
-}
-
-function checkLabel(problems: ProblemCollector, path: string, value: unknown, what: string): void {
-  if (!isDns1123Label(value)) problems.add({ path, message: `not a valid ${what}`, value: showValue(value), allowed: DNS1123_LABEL_RULE });
-}
-
-function checkBoolean(problems: ProblemCollector, path: string, value: unknown): void {
-  if (typeof value !== 'boolean') problems.add({ path, message: 'must be a boolean', value: showValue(value), allowed: 'true, false' });
-}
-
-/** True for a path Argo CD resolves inside the repository after `$values/`. */
-export function isRepositoryPath(value: unknown): value is string {
-  if (typeof value !== 'string' || value === '' || value.startsWith('/') || /[\s${}\\]/.test(value)) return false;
-  return value.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
-}
-
 function resolveOptions(props: ArgoCdDeliveryOptions, problems: ProblemCollector): ResolvedOptions {
   const o: ResolvedOptions = {
     namespace: props.namespace ?? 'argocd',
@@ -214,16 +191,10 @@ function resolveOptions(props: ArgoCdDeliveryOptions, problems: ProblemCollector
     problems.add({ path: 'retryLimit', message: 'not a retry count', value: showValue(o.retryLimit), allowed: 'an integer of 0 or more (0: no retries)' });
   }
   checkLabel(problems, 'namespace', o.namespace, 'namespace');
-  checkLabel(problems, 'project', o.project, 'Argo CD project name');
-  if (!plainText(o.destinationServer) || !/^https?:\/\//.test(o.destinationServer)) {
-    problems.add({
-      path: 'destinationServer',
-      message: 'not an API server URL',
-      value: showValue(o.destinationServer),
-      allowed: 'an http(s) URL, e.g. "https://kubernetes.default.svc"',
-    });
-  }
-  if (!plainText(o.repoURL)) problems.add({ path: 'repoURL', message: 'not a chart repository URL', value: showValue(o.repoURL), allowed: URL_RULE });
+  // An AppProject is a custom resource: Kubernetes takes any DNS-1123 subdomain as its name.
+  if (!isDns1123Subdomain(o.project)) problems.add({ path: 'project', message: 'not a valid Argo CD project name', value: showValue(o.project), allowed: DNS1123_SUBDOMAIN_RULE });
+  checkUrl(problems, 'destinationServer', o.destinationServer, 'an API server URL', API_SERVER_RULE, /^https?:\/\//);
+  checkUrl(problems, 'repoURL', o.repoURL, 'a chart repository URL', URL_RULE);
   addIf(problems, syncWaveProblem(o.syncWave, 'syncWave'));
   for (const field of ['automated', 'prune', 'selfHeal', 'createNamespace'] as const) checkBoolean(problems, field, o[field]);
   if (o.automated === false) {
@@ -233,24 +204,6 @@ function resolveOptions(props: ArgoCdDeliveryOptions, problems: ProblemCollector
     }
   }
   return o;
-}
-
-function checkValuesRepository(problems: ProblemCollector, path: string, repo: ArgoCdValuesRepository): void {
-  if (!plainText(repo.repoURL))
-    problems.add({
-      path: `${path}.repoURL`,
-      message: 'not a repository URL',
-      value: showValue(repo.repoURL),
-      allowed: 'a git URL without spaces or Go-template braces, e.g. "https://github.com/acme/platform.git"',
-    });
-  if (repo.targetRevision !== undefined && !plainText(repo.targetRevision)) {
-    problems.add({
-      path: `${path}.targetRevision`,
-      message: 'not a git revision',
-      value: showValue(repo.targetRevision),
-      allowed: 'a branch, tag or commit without spaces, e.g. "main"',
-    });
-  }
 }
 
 /** The chart version as the Helm repository lists it (no leading `v`). */
@@ -332,8 +285,7 @@ export function renderApplication(props: VClusterApplicationProps): Manifest {
   const repo = props.valuesRepository;
   if (repo !== undefined) {
     checkValuesRepository(problems, 'valuesRepository', repo);
-    if (!isRepositoryPath(repo.path))
-      problems.add({ path: 'valuesRepository.path', message: 'not a path inside the repository', value: showValue(repo.path), allowed: REPO_PATH_RULE });
+    checkRepositoryPath(problems, 'valuesRepository.path', repo.path);
   }
   const subject = hasConnection ? `VClusterApplication for vCluster ${props.connection.namespace}/${props.connection.release}` : 'VClusterApplication';
   problems.throwIfAny(subject);
@@ -380,6 +332,7 @@ export class VClusterApplication extends Construct {
   constructor(scope: Construct, id: string, props: VClusterApplicationProps) {
     super(scope, id);
     const manifest = renderApplication(props);
+    claimInstaller(props.connection, `VClusterApplication ${this.node.path}`, `VClusterApplication ${this.node.path}`);
     this.name = manifest.metadata.name;
     this.namespace = manifest.metadata.namespace!;
     this.releaseName = props.connection.release;
@@ -422,8 +375,7 @@ export function renderApplicationSet(props: VClusterApplicationSetProps): Manife
     const c = member.connection;
     const appName = member.name ?? c.release;
     checkLabel(problems, `${path}.name`, appName, 'Application name');
-    if (!isRepositoryPath(member.valuesPath))
-      problems.add({ path: `${path}.valuesPath`, message: 'not a path inside the repository', value: showValue(member.valuesPath), allowed: REPO_PATH_RULE });
+    checkRepositoryPath(problems, `${path}.valuesPath`, member.valuesPath);
     const first = seen.get(appName);
     if (first !== undefined) {
       problems.add({
@@ -490,6 +442,9 @@ export class VClusterApplicationSet extends Construct {
   constructor(scope: Construct, id: string, props: VClusterApplicationSetProps) {
     super(scope, id);
     const manifest = renderApplicationSet(props);
+    props.vclusters.forEach((m, i) =>
+      claimInstaller(m.connection, `VClusterApplicationSet ${this.node.path}`, `VClusterApplicationSet ${this.node.path}`, `vclusters[${i}].connection`),
+    );
     this.name = manifest.metadata.name;
     this.namespace = manifest.metadata.namespace!;
     this.applicationNames = props.vclusters.map((m) => m.name ?? m.connection.release);

@@ -143,10 +143,13 @@ export function renderFluxKustomization(props: FluxKustomizationProps): Manifest
   const problems = new ProblemCollector();
   checkSubdomain(problems, 'name', props.name, 'Kustomization name');
   checkLabel(problems, 'namespace', namespace, 'namespace');
-  if (typeof props.path !== 'string' || props.path === '' || /\s/.test(props.path) || props.path.split('/').includes('..')) {
+  // The Kustomization CRD (kustomize.toolkit.fluxcd.io/v1, spec.path): a path inside the source
+  // whose default "translates to the root path of the SourceRef"; `flux create kustomization`
+  // writes it "./"-relative. An absolute path names nothing on the cluster: it is a mistake.
+  if (typeof props.path !== 'string' || props.path === '' || props.path.startsWith('/') || /\s/.test(props.path) || props.path.split('/').includes('..')) {
     problems.add({
       path: 'path',
-      message: 'not a folder inside the source',
+      message: typeof props.path === 'string' && props.path.startsWith('/') ? 'must be relative to the root of the source, not absolute' : 'not a folder inside the source',
       value: showValue(props.path),
       allowed: 'a relative path without spaces or \'..\', e.g. "./dist/host"',
     });

@@ -3,10 +3,12 @@ import { Construct } from 'constructs';
 import { VCLUSTER_CHART, VCLUSTER_CHART_REPOSITORY } from './vcluster-chart';
 import { parseChartVersion } from '../constructs/chart-version';
 import { Problem, ProblemCollector, showValue } from '../errors';
+import { hasUrlCredentials, showUrl, URL_CREDENTIALS_RULE } from '../constructs/url';
 import { checkDuration, checkLabel, checkSubdomain } from './flux-kustomization';
 import { RELEASE_NAME_RULE, defaultServiceAccountName, helmControllerShortenName, isDns1123Label, releaseNameProblem } from '../constructs/names';
 import { RemovalPolicy, fluxRetainAnnotations } from './removal-policy';
 import { Manifest } from '../constructs/platform-api-key';
+import { claimInstaller } from '../constructs/object-claims';
 import { VClusterPlatformConnection } from '../constructs/vcluster-platform-connection';
 
 /** The ConfigMap key a HelmRelease reads values from (Flux `valuesFrom` default key). */
@@ -163,8 +165,15 @@ export function renderHelmRepository(props: VClusterHelmRepositoryProps = {}): M
   const problems = new ProblemCollector();
   checkSubdomain(problems, 'name', name, 'HelmRepository name');
   checkLabel(problems, 'namespace', namespace, 'namespace');
-  if (typeof url !== 'string' || !/^(https?|oci):\/\/\S+$/.test(url)) {
-    problems.add({ path: 'url', message: 'not a Helm repository URL', value: showValue(url), allowed: 'an http://, https:// or oci:// URL without spaces' });
+  if (hasUrlCredentials(url)) {
+    problems.add({
+      path: 'url',
+      message: 'must not carry user information (a password or token in the URL ends up in git and in logs)',
+      value: showUrl(url),
+      allowed: URL_CREDENTIALS_RULE,
+    });
+  } else if (typeof url !== 'string' || !/^(https?|oci):\/\/\S+$/.test(url)) {
+    problems.add({ path: 'url', message: 'not a Helm repository URL', value: showUrl(url), allowed: 'an http://, https:// or oci:// URL without spaces' });
   }
   checkDuration(problems, 'interval', interval);
   problems.throwIfAny(`VClusterHelmRepository ${showValue(namespace)}/${showValue(name)}`);
@@ -363,6 +372,7 @@ export class VClusterHelmRelease extends Construct {
   constructor(scope: Construct, id: string, props: VClusterHelmReleaseProps) {
     super(scope, id);
     const rendered = renderHelmRelease(props);
+    claimInstaller(props.connection, `VClusterHelmRelease ${this.node.path}`, `VClusterHelmRelease ${this.node.path}`);
     this.name = rendered.helmRelease.metadata.name;
     this.namespace = rendered.helmRelease.metadata.namespace!;
     this.effectiveReleaseName = rendered.effectiveReleaseName;

@@ -6,8 +6,8 @@ import { fluxDefaultReleaseName } from '../constructs/names';
 import { CHART_VERSION_RULE, parseChartVersion } from '../constructs/chart-version';
 import { showValue } from '../errors';
 import { SealedSecretScope } from '../sealing/scope';
-import { checkArgoCdApplicationSet, checkArgoCdSyncOptions } from './checks/delivery';
-import { checkFanOut, checkKeyUsage, checkPlaintextEnv, checkSealedFor, checkSealedValue, checkSecretCollisions, KeyUsers } from './checks/keys';
+import { checkArgoCdApplicationSet, checkArgoCdSyncOptions, checkUrlsAndArgoText } from './checks/delivery';
+import { checkFanOut, checkKeyNamespace, checkKeyUsage, checkPlaintextEnv, checkSealedFor, checkSealedValue, checkSecretCollisions, KeyUsers } from './checks/keys';
 import { checkChartRbac, checkChartVersion, checkKeyReference, checkReleaseLength, ClashIndex, VClusterInEffect } from './checks/vclusters';
 import { formatFleetPath, Problems, Segment } from './problems';
 import type { RawApiKey, RawArgoCd, RawFleet, RawFlux, RawPlatform, RawVCluster } from './raw';
@@ -42,11 +42,18 @@ export function normalize(raw: RawFleet, ctx: NormalizeContext): Fleet {
   const { problems, schema } = ctx;
   const readCa = caReader(ctx);
   const platform = normalizePlatform(raw.platform, readCa, problems);
+  checkUrlsAndArgoText(raw, problems);
   const argocd: FleetArgoCd = { ...normalizeArgoCd(raw.argocd ?? {}, problems), ...argoRepositoryOf(raw) };
   const flux = normalizeFlux(raw.flux ?? {});
   const keys = new Map<string, FleetApiKey>();
+  const toolNamespaces = new Map([
+    [flux.sourceRef.namespace, raw.flux?.sourceRef?.namespace !== undefined ? 'flux.sourceRef.namespace' : 'Flux, flux.sourceRef.namespace by default'],
+    [argocd.namespace, raw.argocd?.namespace !== undefined ? 'argocd.namespace' : 'Argo CD, argocd.namespace by default'],
+  ]);
   for (const id of Object.keys(raw.apiKeys)) {
-    if (!schema.badKeys.has(id)) keys.set(id, normalizeKey(id, raw.apiKeys[id]!, platform, readCa, ctx));
+    if (schema.badKeys.has(id)) continue;
+    checkKeyNamespace(id, raw.apiKeys[id]!, toolNamespaces, problems);
+    keys.set(id, normalizeKey(id, raw.apiKeys[id]!, platform, readCa, ctx));
   }
   const { vclusters, users } = normalizeVClusters(raw, keys, argocd, flux, problems, schema);
   checkKeyUsage(keys, users, schema.badVClusters.size > 0, problems);
@@ -185,6 +192,7 @@ function normalizeKey(id: string, k: RawApiKey, platform: FleetPlatform, readCa:
     ...(k.instanceName !== undefined ? { instanceName: k.instanceName } : {}),
     ...(k.rotation !== undefined ? { rotation: k.rotation } : {}),
     ...(k.fanOut !== undefined ? { fanOut: k.fanOut } : {}),
+    ...(k.allowSystemNamespace !== undefined ? { allowSystemNamespace: k.allowSystemNamespace } : {}),
     source,
   };
 }

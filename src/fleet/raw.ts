@@ -21,6 +21,7 @@ export interface RawArgoCd {
   destinationServer?: string;
   applicationSet?: boolean;
   valuesRepository?: { repoURL: string; targetRevision?: string; path?: string };
+  repository?: { repoURL: string; targetRevision?: string; path?: string };
   syncPolicy?: 'automated' | 'manual';
   prune?: boolean;
   selfHeal?: boolean;
@@ -42,6 +43,7 @@ export interface RawApiKey {
   certificateAuthorityFile?: string;
   rotation?: string;
   fanOut?: 'clusterExternalSecret';
+  allowSystemNamespace?: boolean;
   externalSecret?: {
     storeRef: { kind?: 'SecretStore' | 'ClusterSecretStore'; name: string };
     remoteRef: { key: string; property?: string };
@@ -64,6 +66,7 @@ export interface RawVCluster {
 }
 export interface RawFleet {
   platform: RawPlatform;
+  clusters?: Record<string, { server?: string; name?: string }>;
   defaults?: RawDefaults;
   argocd?: RawArgoCd;
   flux?: RawFlux;

@@ -91,6 +91,7 @@ function keyGroups(fleet: Fleet, charts: ChartFactory, env: NodeJS.ProcessEnv): 
       rbac: vc.rbac === 'chart' ? RbacMode.CHART : RbacMode.STATIC,
       serviceAccountName: vc.serviceAccountName,
       project: vc.project,
+      allowSystemNamespace: group.key.allowSystemNamespace,
     });
     group.members.push({ vc, connection });
     return connection;

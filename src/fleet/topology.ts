@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { maskUrlCredentials, showUrl } from '../constructs/url';
 import { FleetArgoCdRepository, FleetCluster } from './types';
 
 /**
@@ -141,8 +142,8 @@ export function clustersOf(
     problems.add(['argocd', 'destinationServer'], {
       message:
         'names another cluster than the one Argo CD runs in: its namespaces, keys and RBAC must be applied by Applications whose destination is that cluster, apart from the Applications that live in Argo CD',
-      value: JSON.stringify(server),
-      allowed: `remove argocd.destinationServer and write clusters: { <name>: { server: ${server} } } with defaults.cluster: <name> (or "${IN_CLUSTER_SERVER}")`,
+      value: showUrl(server),
+      allowed: `remove argocd.destinationServer and write clusters: { <name>: { server: ${maskUrlCredentials(server)} } } with defaults.cluster: <name> (or "${IN_CLUSTER_SERVER}")`,
     });
   }
   const rawClusters = own(raw, 'clusters') as Record<string, RawCluster> | undefined;

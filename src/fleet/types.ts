@@ -94,6 +94,8 @@ export interface FleetApiKey {
   readonly fanOut?: 'clusterExternalSecret';
   /** Where the access key comes from. */
   readonly source: FleetKeySource;
+  /** `true` when the fleet explicitly allows the key's Secret in a system or GitOps namespace. @default - not written */
+  readonly allowSystemNamespace?: boolean;
 }
 
 /** One vCluster with every default applied. */

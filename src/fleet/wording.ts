@@ -1,4 +1,5 @@
 // How values and names are rendered in fleet problems.
+import { showUrl } from '../constructs/url';
 import { showValue } from '../errors';
 import type { Locator } from './locator';
 import type { Segment } from './problems';
@@ -42,7 +43,8 @@ export function shownValue(segments: readonly Segment[], value: unknown, locator
   if (isSealedValuePath(segments)) return sealedPreview(value);
   if (value !== null && typeof value === 'object') return describeType(value);
   const source = typeof value === 'number' || typeof value === 'boolean' ? locator.sourceText(segments) : undefined;
-  const text = source !== undefined && !/[\r\n]/.test(source) && source.length <= 80 ? source : showValue(value);
+  // A URL (or host) that the schema refused for another reason may still hold a token: mask it.
+  const text = source !== undefined && !/[\r\n]/.test(source) && source.length <= 80 ? source : typeof value === 'string' ? showUrl(value) : showValue(value);
   return withType ? `${text} (${describeType(value)})` : text;
 }
 

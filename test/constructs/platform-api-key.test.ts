@@ -30,7 +30,8 @@ const ACCESS_KEY = 'test-only-access-key-5c1e0b';
 const HOST = 'platform.example.com';
 
 /** Base64 of a 300-byte pattern: shaped like a sealed value (2 + 256 + 16 bytes and more), not one. */
-const SEALED_VALUE = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % 256)).toString('base64');
+// Shaped like a seal (a 2-byte length of 256, a 256-byte RSA block, then AES-GCM bytes); not a real one.
+const SEALED_VALUE = Buffer.from([1, 0, ...Array.from({ length: 298 }, (_, i) => ((i + 2) * 37 + 11) % 256)]).toString('base64');
 
 /** A syntactically valid PEM block whose body is test text, not a certificate. */
 const CA_PEM = [
@@ -656,7 +657,7 @@ describe('fails on invalid input', () => {
       { source: AccessKeySource.sealed({ encryptedAccessKey: `${SEALED_VALUE.slice(0, -8)}!!!!!!!!` }) },
       'source.encryptedAccessKey',
       `${SEALED_VALUE.length} characters`,
-      /not a sealed value/,
+      /is not base64 \(character \d+ is not a base64 character\)/,
     ],
     [
       'sealed value too short',

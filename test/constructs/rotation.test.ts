@@ -73,7 +73,7 @@ describe('rotation token: ESO fetches the new key before the control planes roll
   });
 
   test.each([
-    ['sealed', AccessKeySource.sealed({ encryptedAccessKey: Buffer.alloc(300, 7).toString('base64') })],
+    ['sealed', AccessKeySource.sealed({ encryptedAccessKey: Buffer.concat([Buffer.from([1, 0]), Buffer.alloc(298, 7)]).toString('base64') })],
     ['plaintext', AccessKeySource.literal('test-only-access-key', { allowPlaintext: true })],
   ])('%s: the new key is in git itself, so the token only rolls the pods', (_case, source) => {
     const { objects, connection } = build({ rotation: '2026-12-01', source, instanceName: undefined });

@@ -37,7 +37,7 @@ describe('RETAIN_ANNOTATIONS', () => {
   test.each([
     ['ExternalSecret', {}],
     ['ClusterExternalSecret', { fanOut: KeyFanOut.CLUSTER_EXTERNAL_SECRET }],
-    ['SealedSecret', { source: AccessKeySource.sealed({ encryptedAccessKey: Buffer.alloc(300, 3).toString('base64') }) }],
+    ['SealedSecret', { source: AccessKeySource.sealed({ encryptedAccessKey: Buffer.concat([Buffer.from([1, 0]), Buffer.alloc(298, 3)]).toString('base64') }) }],
     ['Secret', { source: AccessKeySource.literal('test-only-access-key', { allowPlaintext: true }) }],
   ])('every key object survives pruning and root deletion: %s', (kind, extra) => {
     const { objects } = synth((chart) => {

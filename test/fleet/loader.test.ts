@@ -669,3 +669,65 @@ describe('suggest', () => {
     expect(didYouMean('zzz', ['namespace'])).toBe('');
   });
 });
+
+describe('loadFleet: credentials in URLs (issue 11)', () => {
+  test.each(['url-values-repository-credentials.yaml', 'url-repository-token.yaml', 'url-cluster-server-credentials.yaml'])('fails %s without showing the secret', (name) => {
+    const file = path.join(INVALID, name);
+    const error = validationError(() => loadFleet(file, { env: {}, displayPath: name }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.message).toMatch(/must not carry user information/);
+    expect(error.message).toContain('***@');
+    expect(error.message).not.toMatch(/FAKEtoken|FAKEpassword/);
+  });
+
+  test('fails a token in a repoURL the schema refuses too, masked there as well', () => {
+    const text = sharedKeyFleet(1).replace('vclusters:', 'argocd:\n  valuesRepository:\n    repoURL: "https://git:FAKEtoken@github.com/acme/p.git x"\nvclusters:');
+    const error = validationError(() => parseFleet(text, 'fleet.yaml', { env: {} }));
+    expect(error.message).toContain('***@github.com');
+    expect(error.message).not.toContain('FAKEtoken');
+  });
+
+  test('an SSH repository URL with its user name is accepted', () => {
+    const text = sharedKeyFleet(1).replace('vclusters:', 'argocd:\n  valuesRepository:\n    repoURL: git@github.com:acme/platform.git\nvclusters:');
+    expect(parseFleet(text, 'fleet.yaml', { env: {} }).argocd.valuesRepository!.repoURL).toBe('git@github.com:acme/platform.git');
+  });
+});
+
+describe('loadFleet: keys in system and GitOps namespaces (issue 11)', () => {
+  const fleetWithKeyIn = (namespace: string, extra: string[] = [], top: string[] = []): string =>
+    sharedKeyFleet(1, undefined, EXISTING_SOURCE)
+      .replace('    namespace: vcluster-platform', [`    namespace: ${namespace}`, ...extra].join('\n'))
+      .replace('apiKeys:', [...top, 'apiKeys:'].join('\n'));
+
+  test.each([
+    ['kube-system', [], /Kubernetes system namespace/],
+    ['kube-public', [], /Kubernetes system namespace/],
+    ['kube-node-lease', [], /Kubernetes system namespace/],
+    ['argocd', [], /this fleet's GitOps namespace \(Argo CD, argocd.namespace by default\)/],
+    ['flux-system', [], /this fleet's GitOps namespace \(Flux, flux.sourceRef.namespace by default\)/],
+    ['external-secrets', [], /usual namespace of a GitOps or secrets tool/],
+    ['sealed-secrets', [], /usual namespace of a GitOps or secrets tool/],
+    ['gitops', ['argocd:', '  namespace: gitops'], /this fleet's GitOps namespace \(argocd.namespace\)/],
+  ] as const)('fails a key in %s', (namespace, top, message) => {
+    const error = validationError(() => parseFleet(fleetWithKeyIn(namespace, [], [...top]), 'fleet.yaml', { env: {} }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]!.path).toBe('apiKeys.shared.namespace');
+    expect(error.problems[0]!.line).toBe(top.length + 8);
+    expect(error.message).toMatch(message);
+    expect(error.message).toContain('allowSystemNamespace: true');
+  });
+
+  test('allowSystemNamespace: true lets the fleet keep its key there, and says so in the loaded fleet', () => {
+    const fleet = parseFleet(fleetWithKeyIn('kube-system', ['    allowSystemNamespace: true']), 'fleet.yaml', { env: {} });
+    expect(fleet.apiKeys[0]).toMatchObject({ namespace: 'kube-system', allowSystemNamespace: true });
+  });
+
+  test.each(['default', 'vcluster-platform', 'argocd-apps'])('a key in %s is accepted', (namespace) => {
+    expect(parseFleet(fleetWithKeyIn(namespace), 'fleet.yaml', { env: {} }).apiKeys[0]!.namespace).toBe(namespace);
+  });
+
+  test('fails allowSystemNamespace that is not a boolean', () => {
+    const error = validationError(() => parseFleet(fleetWithKeyIn('kube-system', ['    allowSystemNamespace: "yes"']), 'fleet.yaml', { env: {} }));
+    expect(error.problems.some((p) => p.path.startsWith('apiKeys.shared'))).toBe(true);
+  });
+});

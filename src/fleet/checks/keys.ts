@@ -1,5 +1,7 @@
 // Semantic checks of each access key (on data the schema accepted), and across keys.
+import { SEALED_VALUE_RULE, sealedValueProblem } from '../../constructs/access-key-source';
 import { clusterExternalSecretName } from '../../constructs/platform-api-key';
+import { SYSTEM_NAMESPACES, systemNamespaceReason } from '../../constructs/system-namespaces';
 import { showValue } from '../../errors';
 import { SealedSecretScope, sealingLabel } from '../../sealing/scope';
 import { Problems, Segment } from '../problems';
@@ -7,33 +9,33 @@ import type { RawApiKey } from '../raw';
 import type { FleetApiKey, FleetKeySource } from '../types';
 import { quoteName, sealedPreview } from '../wording';
 
-/**
- * A sealed value is `base64(uint16_be(len(rsa)) || rsa || aesgcm)` (FACTS §6): with RSA of at
- * least 2048 bits and a 16-byte GCM tag around a non-empty key, anything shorter is not a seal.
- */
-const MIN_RSA_BYTES = 256;
-const MAX_RSA_BYTES = 1024;
-const GCM_TAG_BYTES = 16;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
-/** Checks that a sealed value has the shape of a Sealed Secrets seal, without showing it. */
+/** Checks that a sealed value has the shape of a Sealed Secrets seal (the check `AccessKeySource.sealed` makes too), without showing it. */
 export function checkSealedValue(value: string, segments: Segment[], problems: Problems): void {
-  const allowed = 'the base64 value printed by `npm run --silent seal` or kubeseal (hundreds of characters, one line)';
-  if (!BASE64.test(value) || value.length % 4 !== 0) {
-    const bad = [...value].findIndex((ch) => !/[A-Za-z0-9+/=]/.test(ch));
-    const reason = bad >= 0 ? `character ${bad + 1} is not a base64 character` : 'its length is not a multiple of 4';
-    problems.add(segments, { message: `is not base64 (${reason})`, value: sealedPreview(value), allowed });
-    return;
-  }
-  const bytes = Buffer.from(value, 'base64');
-  const rsaLength = bytes.length >= 2 ? bytes.readUInt16BE(0) : 0;
-  if (bytes.length < 2 + MIN_RSA_BYTES + GCM_TAG_BYTES + 1 || rsaLength < MIN_RSA_BYTES || rsaLength > MAX_RSA_BYTES || bytes.length < 2 + rsaLength + GCM_TAG_BYTES + 1) {
-    problems.add(segments, {
-      message: `is not a sealed value: ${bytes.length} bytes do not hold an RSA-encrypted session key (at least ${MIN_RSA_BYTES} bytes) and an AES-GCM encrypted access key`,
-      value: sealedPreview(value),
-      allowed,
-    });
-  }
+  const message = sealedValueProblem(value);
+  if (message !== undefined) problems.add(segments, { message, value: sealedPreview(value), allowed: SEALED_VALUE_RULE });
+}
+
+/**
+ * A key's Secret in a system or GitOps namespace: the generated Role grants `get` on the Secret of
+ * that name there to every vCluster using the key, so a key named like the tool's own Secret
+ * (`argocd-secret`, a Flux git credential) would hand those vClusters the tool's credentials.
+ * Refused unless the key says `allowSystemNamespace: true`. `toolNamespaces` are the fleet's own
+ * (argocd.namespace, flux.sourceRef.namespace) on top of the usual ones.
+ */
+export function checkKeyNamespace(id: string, k: RawApiKey, toolNamespaces: ReadonlyMap<string, string>, problems: Problems): void {
+  if (k.allowSystemNamespace === true) return;
+  // The list and its reasons are the constructs' (VClusterPlatformConnection refuses the same);
+  // the fleet adds its own GitOps namespaces, which the constructs cannot know.
+  const what =
+    !SYSTEM_NAMESPACES.includes(k.namespace) && toolNamespaces.has(k.namespace)
+      ? `this fleet's GitOps namespace (${toolNamespaces.get(k.namespace)})`
+      : systemNamespaceReason(k.namespace);
+  if (what === undefined) return;
+  problems.add(['apiKeys', id, 'namespace'], {
+    message: `${k.namespace} is ${what}: the RBAC would let every vCluster using this key read the Secret named ${k.secretName ?? 'vcluster-platform-api-key'} there, and a key named like a Secret of Kubernetes or of the tool (e.g. argocd-secret) would hand them its credentials`,
+    value: showValue(k.namespace),
+    allowed: 'a namespace of its own for the key (e.g. vcluster-platform), or allowSystemNamespace: true on this key if you really mean it',
+  });
 }
 
 /** A value sealed for another Secret (scope and name) cannot be decrypted by the controller. */
