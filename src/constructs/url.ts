@@ -5,6 +5,8 @@ import { showValue } from '../errors';
  * authority (a password may itself hold `@`), which ends at the first `/`, `?` or `#` after it.
  */
 const SCHEME_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i;
+/** How much of a value the URL expressions look at: far more than any scheme and user information. */
+const MAX_URL_HEAD = 8192;
 /** scp-like git syntax `user@host:path` (no scheme), as `git clone` and Argo CD accept it. */
 const SCP_USERINFO = /^([^/@\s]+)@([^/:\s@]+):/;
 
@@ -16,9 +18,12 @@ export const URL_CREDENTIALS_RULE =
 function credentialOf(value: string): { userinfo: string; ssh: boolean } | undefined {
   // Cheap first: most strings shown in messages are no URL at all (and some are megabytes long).
   if (!value.includes('@')) return undefined;
-  const m = SCHEME_USERINFO.exec(value);
+  // User information sits at the start; the regular expressions only ever see that part, since
+  // backtracking over a value of megabytes can exhaust V8's regexp stack.
+  const head = value.slice(0, MAX_URL_HEAD);
+  const m = SCHEME_USERINFO.exec(head);
   if (m) return { userinfo: m[2]!, ssh: /^ssh:\/\//i.test(m[1]!) || /^git\+ssh:\/\//i.test(m[1]!) };
-  const scp = SCP_USERINFO.exec(value);
+  const scp = SCP_USERINFO.exec(head);
   if (scp) return { userinfo: scp[1]!, ssh: true };
   return undefined;
 }
@@ -39,9 +44,10 @@ export function hasUrlCredentials(value: unknown): boolean {
 /** `value` with its user information replaced by `***` (SSH user names kept); other strings as they are. */
 export function maskUrlCredentials(value: string): string {
   if (!hasUrlCredentials(value)) return value;
-  const m = SCHEME_USERINFO.exec(value);
+  const head = value.slice(0, MAX_URL_HEAD);
+  const m = SCHEME_USERINFO.exec(head);
   if (m) return `${m[1]}***@${value.slice(m[0].length)}`;
-  return value.replace(SCP_USERINFO, '***@$2:');
+  return head.replace(SCP_USERINFO, '***@$2:') + value.slice(MAX_URL_HEAD);
 }
 
 /** Renders a URL for an error message like `showValue`, with any credential masked. */

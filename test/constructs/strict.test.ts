@@ -4,6 +4,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { AccessKeySource } from '../../src/constructs/access-key-source';
 import { PlatformApiKey, PlatformApiKeyProps } from '../../src/constructs/platform-api-key';
 import { VClusterPlatformConnection } from '../../src/constructs/vcluster-platform-connection';
+import { hasUrlCredentials, maskUrlCredentials } from '../../src/constructs/url';
 import { VClusterApplication } from '../../src/delivery/argocd';
 import { VClusterHelmRelease, VClusterHelmRepository } from '../../src/delivery/flux';
 import { ValidationError } from '../../src/errors';
@@ -232,5 +233,15 @@ describe('keys in system and GitOps namespaces', () => {
 
   test('a vCluster in the key namespace itself gets no RBAC, so nothing is granted and nothing refused', () => {
     expect(connect('kube-system', 'vcluster-platform-api-key', { namespace: 'kube-system' }).rbacConstruct).toBeUndefined();
+  });
+});
+
+describe('URL credential checks on huge values', () => {
+  test('a value of megabytes with "@" in it is checked and masked without exhausting the regexp stack', () => {
+    const huge = `${'a'.repeat(10 * 1024 * 1024)}@host:path`;
+    expect(() => hasUrlCredentials(huge)).not.toThrow();
+    const token = `https://TOKEN@${'h'.repeat(10 * 1024 * 1024)}/repo.git`;
+    expect(hasUrlCredentials(token)).toBe(true);
+    expect(maskUrlCredentials(token).startsWith('https://***@hhh')).toBe(true);
   });
 });
