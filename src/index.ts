@@ -5,7 +5,7 @@
 export { AccessKeySource, AccessKeySourceType, SecretStoreKind } from './constructs/access-key-source';
 export type { ExternalSecretSourceOptions, FromEnvSourceOptions, PlaintextSourceOptions, SealedSourceOptions } from './constructs/access-key-source';
 export { DEFAULT_API_KEY_SECRET_NAME, KeyFanOut, PlatformApiKey } from './constructs/platform-api-key';
-export type { ExistingPlatformApiKeyOptions, IPlatformApiKey, Manifest, PlatformApiKeyProps } from './constructs/platform-api-key';
+export type { ExistingPlatformApiKeyOptions, FromSecretNameOptions, IPlatformApiKey, Manifest, PlatformApiKeyProps } from './constructs/platform-api-key';
 export { PlatformApiKeyRbac } from './constructs/platform-api-key-rbac';
 export type { PlatformApiKeyRbacProps } from './constructs/platform-api-key-rbac';
 export { ROTATION_ANNOTATION, VClusterPlatformConnection } from './constructs/vcluster-platform-connection';

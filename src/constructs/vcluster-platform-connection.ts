@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { CHART_VERSION_RULE, ValuesLayout, hasBrokenChartRbac, parseChartVersion, valuesLayoutFor } from './chart-version';
+import { CHART_VERSION_RULE, ChartVersion, ValuesLayout, hasBrokenChartRbac, parseChartVersion, valuesLayoutFor } from './chart-version';
 import { ProblemCollector, showValue } from '../errors';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, RELEASE_NAME_RULE, defaultServiceAccountName, isDns1123Label, isDns1123Subdomain, releaseNameProblem } from './names';
 import { objectClaims } from './object-claims';
@@ -22,8 +22,19 @@ export interface VClusterPlatformConnectionProps {
   readonly release: string;
   /** Namespace the vCluster is installed in. */
   readonly namespace: string;
-  /** Target vCluster chart version; it decides the values layout (`external.platform` before 0.32.0, `platform` after). */
-  readonly vclusterVersion: string;
+  /**
+   * Target vCluster chart version, as the fleet file's `chartVersion`; it decides the values layout
+   * (`external.platform` before 0.32.0, `platform` from 0.32.0-0). Required unless the deprecated
+   * `vclusterVersion` is given.
+   * @default - none: give `chartVersion`
+   */
+  readonly chartVersion?: string;
+  /**
+   * The old name of `chartVersion`, still read.
+   * @deprecated use `chartVersion` (the fleet file's name for the same thing)
+   * @default - none
+   */
+  readonly vclusterVersion?: string;
   /** The access key the vCluster connects with. */
   readonly apiKey: IPlatformApiKey;
   /**
@@ -51,6 +62,28 @@ export interface VClusterPlatformConnectionProps {
   readonly allowSystemNamespace?: boolean;
 }
 
+/** The chart version of `props` (`chartVersion`, else the deprecated `vclusterVersion`), checked. */
+function chartVersionOf(props: VClusterPlatformConnectionProps, problems: ProblemCollector): { text: string; version?: ChartVersion; layout?: ValuesLayout } {
+  const path = props.chartVersion === undefined && props.vclusterVersion !== undefined ? 'vclusterVersion' : 'chartVersion';
+  const text = props.chartVersion ?? props.vclusterVersion;
+  if (props.chartVersion !== undefined && props.vclusterVersion !== undefined && props.chartVersion !== props.vclusterVersion) {
+    problems.add({
+      path: 'vclusterVersion',
+      message: `is the old name of chartVersion, which says ${showValue(props.chartVersion)}; give chartVersion only`,
+      value: showValue(props.vclusterVersion),
+    });
+  }
+  if (text === undefined) {
+    problems.add({ path: 'chartVersion', message: 'is missing', allowed: CHART_VERSION_RULE });
+    return { text: '' };
+  }
+  const version = parseChartVersion(text);
+  const layout = version ? valuesLayoutFor(version) : undefined;
+  if (!version) problems.add({ path, message: 'not a semantic version', value: showValue(text), allowed: CHART_VERSION_RULE });
+  else if (!layout) problems.add({ path, message: 'chart versions before 0.21.0 have no apiKey setting', value: showValue(text), allowed: CHART_VERSION_RULE });
+  return { text, ...(version ? { version } : {}), ...(layout ? { layout } : {}) };
+}
+
 /**
  * One vCluster connected to vCluster Platform through one access key: its vcluster.yaml values
  * (the `apiKey` block in the layout of its chart version) and, in `RbacMode.STATIC`, the Role and
@@ -62,7 +95,14 @@ export class VClusterPlatformConnection extends Construct {
   /** Release namespace. */
   public readonly namespace: string;
   /** Target chart version. */
-  public readonly vclusterVersion: string;
+  public readonly chartVersion: string;
+  /**
+   * The old name of `chartVersion`.
+   * @deprecated use `chartVersion`
+   */
+  public get vclusterVersion(): string {
+    return this.chartVersion;
+  }
   /** Where the chart version expects the apiKey block. */
   public readonly layout: ValuesLayout;
   /** The RBAC mode in force (CHART falls back to STATIC on charts with broken RBAC). */
@@ -88,18 +128,7 @@ export class VClusterPlatformConnection extends Construct {
     if (!isDns1123Label(props.namespace)) {
       problems.add({ path: 'namespace', message: 'not a valid namespace', value: showValue(props.namespace), allowed: DNS1123_LABEL_RULE });
     }
-    const version = parseChartVersion(props.vclusterVersion);
-    const layout = version ? valuesLayoutFor(version) : undefined;
-    if (!version) {
-      problems.add({ path: 'vclusterVersion', message: 'not a semantic version', value: showValue(props.vclusterVersion), allowed: CHART_VERSION_RULE });
-    } else if (!layout) {
-      problems.add({
-        path: 'vclusterVersion',
-        message: 'chart versions before 0.21.0 have no apiKey setting',
-        value: showValue(props.vclusterVersion),
-        allowed: CHART_VERSION_RULE,
-      });
-    }
+    const { text: chartVersion, version, layout } = chartVersionOf(props, problems);
     if (!Object.values(RbacMode).includes(requestedRbac)) {
       problems.add({ path: 'rbac', message: 'unknown RBAC mode', value: showValue(requestedRbac), allowed: Object.values(RbacMode).join(', ') });
     }
@@ -125,7 +154,7 @@ export class VClusterPlatformConnection extends Construct {
 
     this.release = props.release;
     this.namespace = props.namespace;
-    this.vclusterVersion = props.vclusterVersion;
+    this.chartVersion = chartVersion;
     this.layout = layout!;
     this.apiKey = props.apiKey;
     this.serviceAccountName = props.serviceAccountName ?? defaultServiceAccountName(props.release);
@@ -136,7 +165,7 @@ export class VClusterPlatformConnection extends Construct {
       rbac = RbacMode.STATIC;
       Warnings.add(
         this,
-        `vCluster ${props.namespace}/${props.release}: chart ${props.vclusterVersion} binds its platform Role to a service account in the wrong namespace, so RbacMode.CHART cannot work; using RbacMode.STATIC instead (fixed in chart 0.23.3, 0.24.2 and 0.25.0).`,
+        `vCluster ${props.namespace}/${props.release}: chart ${chartVersion} binds its platform Role to a service account in the wrong namespace, so RbacMode.CHART cannot work; using RbacMode.STATIC instead (fixed in chart 0.23.3, 0.24.2 and 0.25.0).`,
       );
     }
     this.rbac = rbac;

@@ -208,7 +208,7 @@ function resolveOptions(props: ArgoCdDeliveryOptions, problems: ProblemCollector
 
 /** The chart version as the Helm repository lists it (no leading `v`). */
 function chartVersion(connection: VClusterPlatformConnection): string {
-  return parseChartVersion(connection.vclusterVersion)?.text ?? connection.vclusterVersion;
+  return parseChartVersion(connection.chartVersion)?.text ?? connection.chartVersion;
 }
 
 function checkConnection(problems: ProblemCollector, path: string, connection: unknown): connection is VClusterPlatformConnection {

@@ -297,7 +297,7 @@ export function renderHelmRelease(props: VClusterHelmReleaseProps): RenderedHelm
   if (isDns1123Label(name) && releaseNameValid && effective !== connection.release) problems.add(releaseMismatch(connection, name, effective, targetNamespace, props.releaseName));
   problems.throwIfAny(`VClusterHelmRelease ${showValue(namespace)}/${showValue(name)} for vCluster ${connection.namespace}/${connection.release}`);
 
-  const version = parseChartVersion(connection.vclusterVersion)?.text ?? connection.vclusterVersion;
+  const version = parseChartVersion(connection.chartVersion)?.text ?? connection.chartVersion;
   const spec: Record<string, unknown> = {
     interval,
     ...(props.releaseName ? { releaseName: props.releaseName } : {}),

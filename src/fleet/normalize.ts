@@ -14,7 +14,7 @@ import type { RawApiKey, RawArgoCd, RawFleet, RawFlux, RawPlatform, RawVCluster 
 import { readErrorReason } from './read';
 import type { SchemaOutcome } from './schema';
 import type { Fleet, FleetApiKey, FleetArgoCd, FleetFlux, FleetKeySource, FleetPlatform, FleetVCluster } from './types';
-import { argoRepositoryOf, checkGeneratedNames, clustersOf, namePrefixOf } from './topology';
+import { argoRepositoryOf, checkGeneratedNames, clustersOf, namePrefixOf, normalizeRepoPath } from './topology';
 import { quoteName } from './wording';
 
 const DEFAULT_SECRET_NAME = 'vcluster-platform-api-key';
@@ -145,16 +145,6 @@ function normalizeArgoCd(raw: RawArgoCd, problems: Problems): FleetArgoCd {
     prune: raw.prune ?? false,
     selfHeal: raw.selfHeal ?? false,
   };
-}
-
-/** `./dist/`, `dist//x/.` and `.` become `dist`, `dist/x` and `.` (the repository root): Argo CD joins it with file names itself. */
-function normalizeRepoPath(p: string): string {
-  return (
-    path.posix
-      .normalize(p)
-      .replace(/^(\.\/)+/, '')
-      .replace(/\/+$/, '') || '.'
-  );
 }
 
 function normalizeFlux(raw: RawFlux): FleetFlux {

@@ -86,7 +86,7 @@ function keyGroups(fleet: Fleet, charts: ChartFactory, env: NodeJS.ProcessEnv): 
     const connection = new VClusterPlatformConnection(group.connScope, `${vc.namespace}.${vc.effectiveRelease}`, {
       release: vc.effectiveRelease,
       namespace: vc.namespace,
-      vclusterVersion: vc.chartVersion,
+      chartVersion: vc.chartVersion,
       apiKey: group.apiKey,
       rbac: vc.rbac === 'chart' ? RbacMode.CHART : RbacMode.STATIC,
       serviceAccountName: vc.serviceAccountName,

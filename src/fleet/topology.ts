@@ -14,7 +14,7 @@ interface RawRepository {
 }
 
 /** `./dist/`, `dist//x/.` and `.` become `dist`, `dist/x` and `.` (the repository root). */
-function normalizeRepoPath(p: string): string {
+export function normalizeRepoPath(p: string): string {
   return (
     path.posix
       .normalize(p)

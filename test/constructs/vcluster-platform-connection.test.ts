@@ -286,3 +286,43 @@ describe('fails on invalid input', () => {
     expect(chart.node.findAll().filter((c) => c instanceof VClusterPlatformConnection)).toHaveLength(3);
   });
 });
+
+describe('names shared with the fleet file and cdk8s-plus conventions', () => {
+  test('chartVersion and the deprecated vclusterVersion give the same connection', () => {
+    // GIVEN two charts, one per spelling
+    const values = ['chartVersion', 'vclusterVersion'].map((prop) => {
+      const chart = new Chart(Testing.app(), 'c');
+      const apiKey = PlatformApiKey.fromSecretName(chart, 'key', 'vcluster-platform-api-key', { namespace: 'keys' });
+      const c = new VClusterPlatformConnection(chart, 'vc', { release: 'team-a', namespace: 'team-a', apiKey, [prop]: '0.36.1' });
+      return { values: c.values, chartVersion: c.chartVersion, old: c.vclusterVersion, objects: Testing.synth(chart) };
+    });
+    // THEN they are identical, and the old getter reads the new field
+    expect(values[0]).toEqual(values[1]);
+    expect(values[0]!.chartVersion).toBe('0.36.1');
+    expect(values[0]!.old).toBe('0.36.1');
+  });
+
+  test('fails with both spellings disagreeing, and with neither', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const apiKey = PlatformApiKey.fromSecretName(chart, 'key', 'vcluster-platform-api-key', { namespace: 'keys' });
+    expect(() => new VClusterPlatformConnection(chart, 'both', { release: 'a', namespace: 'a', apiKey, chartVersion: '0.36.1', vclusterVersion: '0.31.3' })).toThrow(
+      /vclusterVersion: is the old name of chartVersion, which says "0.36.1"; give chartVersion only/,
+    );
+    expect(() => new VClusterPlatformConnection(chart, 'neither', { release: 'b', namespace: 'b', apiKey })).toThrow(/chartVersion: is missing/);
+  });
+
+  test('PlatformApiKey.fromSecretName(scope, id, name, { namespace }) adds a construct that emits nothing, like the deprecated form', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const inTree = PlatformApiKey.fromSecretName(chart, 'existing', 'vcluster-platform-api-key', { namespace: 'keys', rotation: '2026-12' });
+    const outside = PlatformApiKey.fromSecretName('vcluster-platform-api-key', 'keys', { rotation: '2026-12' });
+    expect(chart.node.tryFindChild('existing')).toBe(inTree);
+    expect({ name: inTree.secretName, ns: inTree.namespace, rotation: inTree.rotation, seen: inTree.secretNamespaceFor('x') }).toEqual({
+      name: outside.secretName,
+      ns: outside.namespace,
+      rotation: outside.rotation,
+      seen: outside.secretNamespaceFor('x'),
+    });
+    expect(Testing.synth(chart)).toEqual([]);
+    expect(() => PlatformApiKey.fromSecretName(chart, 'bad', 'Not_A_Name', { namespace: 'keys' })).toThrow(/secretName: not a valid Secret name/);
+  });
+});
