@@ -126,6 +126,12 @@ export interface FluxKustomizationProps {
    * @default - Flux's default, the interval
    */
   readonly timeout?: string;
+  /**
+   * How soon a failed apply or health check is tried again (`spec.retryInterval`; Flux uses
+   * `interval` when it is unset): shorter lets a fixed key recover without waiting a whole interval.
+   * @default - Flux's default, the `interval`
+   */
+  readonly retryInterval?: string;
 }
 
 /** The `kustomize.toolkit.fluxcd.io/v1` Kustomization. Pure; throws a `ValidationError` listing every problem. */
@@ -161,6 +167,7 @@ export function renderFluxKustomization(props: FluxKustomizationProps): Manifest
   if (sourceRef.namespace !== undefined) checkLabel(problems, 'sourceRef.namespace', sourceRef.namespace, 'namespace');
   checkDuration(problems, 'interval', interval);
   if (props.timeout !== undefined) checkDuration(problems, 'timeout', props.timeout);
+  if (props.retryInterval !== undefined) checkDuration(problems, 'retryInterval', props.retryInterval);
   if (typeof prune !== 'boolean') problems.add({ path: 'prune', message: 'must be a boolean', value: showValue(prune), allowed: 'true, false' });
   if (typeof wait !== 'boolean') problems.add({ path: 'wait', message: 'must be a boolean', value: showValue(wait), allowed: 'true, false' });
   if (wait === true && healthChecks.length > 0) {
@@ -202,6 +209,7 @@ export function renderFluxKustomization(props: FluxKustomizationProps): Manifest
       wait,
       ...(healthChecks.length > 0 ? { healthChecks: healthChecks.map((h) => ({ ...h })) } : {}),
       ...(props.timeout !== undefined ? { timeout: props.timeout } : {}),
+      ...(props.retryInterval !== undefined ? { retryInterval: props.retryInterval } : {}),
     },
   };
 }

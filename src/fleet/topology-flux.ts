@@ -51,11 +51,9 @@ function keySecrets(group: KeyGroup): FluxHealthCheck[] {
   return [...places].sort().map((namespace) => ({ apiVersion: 'v1', kind: 'Secret', name: group.key.secretName, namespace }));
 }
 
-/** A Kustomization object; `retryInterval` is set here because the FluxKustomization props lack it. */
+/** A Kustomization object. */
 function kustomization(scope: Construct, id: string, props: Parameters<typeof renderFluxKustomization>[0], retryInterval?: string): ApiObject {
-  const manifest = renderFluxKustomization(props);
-  if (retryInterval !== undefined) (manifest.spec as Record<string, unknown>).retryInterval = retryInterval;
-  return new ApiObject(scope, id, manifest);
+  return new ApiObject(scope, id, renderFluxKustomization({ ...props, ...(retryInterval !== undefined ? { retryInterval } : {}) }));
 }
 
 /**

@@ -447,3 +447,15 @@ describeShared('Flux objects validate against the CRDs in ../shared/crds', () =>
     expect(validateAgainstCrd({ ...helmRelease, spec: { ...spec(helmRelease), releaseName: 'r'.repeat(54) } })).not.toEqual([]);
   });
 });
+
+describe('FluxKustomization retryInterval', () => {
+  test('is written as spec.retryInterval, so a failed key is tried again sooner than the interval', () => {
+    const m = renderFluxKustomization({ name: 'key', path: './dist/keys/shared', interval: '10m', retryInterval: '2m' }) as unknown as { spec: Record<string, unknown> };
+    expect(m.spec.retryInterval).toBe('2m');
+    expect(renderFluxKustomization({ name: 'key', path: './dist/keys/shared' }).spec).not.toHaveProperty('retryInterval');
+  });
+
+  test('fails on a retryInterval that is not a duration', () => {
+    expect(() => renderFluxKustomization({ name: 'key', path: './dist/keys/shared', retryInterval: 'soon' })).toThrow(/retryInterval/);
+  });
+});
