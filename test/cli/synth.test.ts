@@ -23,6 +23,12 @@ const MAIN = path.join(REPO, 'lib', 'charts', 'main.js');
 const INVALID_REL = 'test/fixtures/invalid';
 const INVALID = path.join(REPO, INVALID_REL);
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Whether an unprivileged user (nobody) can load the compiled CLI from where this clone sits. */
+function unprivilegedCanRun(): boolean {
+  const r = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(MAIN)}, require('fs').constants.R_OK)`], { uid: 65534, gid: 65534 });
+  return r.status === 0;
+}
 /**
  * Kills a child that hangs. Far above any plausible run on a loaded machine (and below jest's
  * testTimeout): tests assert exit codes and output, never speed.
@@ -510,9 +516,24 @@ describe('huge and hostile input (child processes with a time limit)', () => {
 
     write('locked.yaml', fs.readFileSync(path.join(REPO, 'vclusters.yaml')));
     fs.chmodSync(path.join(dir, 'locked.yaml'), 0o000);
-    // root reads any file: run the CLI as an unprivileged user then.
-    const as = IS_ROOT ? { uid: 65534, gid: 65534 } : {};
-    o = await runCli(['--fleet', 'locked.yaml', '--out', 'out'], { cwd: dir, ...as });
+    if (!IS_ROOT || unprivilegedCanRun()) {
+      // root reads any file: run the CLI as an unprivileged user then.
+      const as = IS_ROOT ? { uid: 65534, gid: 65534 } : {};
+      o = await runCli(['--fleet', 'locked.yaml', '--out', 'out'], { cwd: dir, ...as });
+    } else {
+      // The clone sits where an unprivileged user cannot reach lib/ (a 0700 temporary folder, say):
+      // the same refusal in process, with the open failing as it does for that user.
+      const realOpen = fs.openSync;
+      const spy = jest.spyOn(fs, 'openSync').mockImplementation((file: fs.PathLike, ...rest: unknown[]) => {
+        if (String(file).endsWith('locked.yaml')) throw Object.assign(new Error(`EACCES: permission denied, open '${String(file)}'`), { code: 'EACCES' });
+        return (realOpen as (...a: unknown[]) => number)(file, ...rest);
+      });
+      try {
+        o = { ...runInProcess(['--fleet', 'locked.yaml', '--out', 'out'], { cwd: dir }), timedOut: false, signal: null } as unknown as typeof o;
+      } finally {
+        spy.mockRestore();
+      }
+    }
     expect(o.code).toBe(1);
     expect(o.stderr).toContain('locked.yaml: (file): cannot read the fleet file (permission denied)');
     expectNoStack(o.stderr);
