@@ -9,6 +9,7 @@
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import nodeFs = require('fs');
 import * as os from 'os';
 import * as path from 'path';
 import { generateFleetYaml } from '../../bench/fleet-generator';
@@ -523,8 +524,8 @@ describe('huge and hostile input (child processes with a time limit)', () => {
     } else {
       // The clone sits where an unprivileged user cannot reach lib/ (a 0700 temporary folder, say):
       // the same refusal in process, with the open failing as it does for that user.
-      const realOpen = fs.openSync;
-      const spy = jest.spyOn(fs, 'openSync').mockImplementation((file: fs.PathLike, ...rest: unknown[]) => {
+      const realOpen = nodeFs.openSync;
+      const spy = jest.spyOn(nodeFs, 'openSync').mockImplementation((file: fs.PathLike, ...rest: unknown[]) => {
         if (String(file).endsWith('locked.yaml')) throw Object.assign(new Error(`EACCES: permission denied, open '${String(file)}'`), { code: 'EACCES' });
         return (realOpen as (...a: unknown[]) => number)(file, ...rest);
       });
