@@ -1,9 +1,11 @@
+import * as path from 'path';
 import { stringify } from 'yaml';
 import { formatProblem, Problem, ValidationError } from '../errors';
 import { SealedSecretScope, sealingLabel } from '../sealing/scope';
 import { parseSealingCertificate, SealingCertificate, sealingTargetProblems, sealValue } from '../sealing/sealed-secrets';
 import { isReadFailure, readRegularFile, readStreamBounded } from './bounded-read';
 import { couldBeAccessKey, showOptionValue } from './option-values';
+import { OpenedFleet, openFleetForKey } from './seal-fleet';
 
 /** How `seal` prints its result. */
 export enum SealOutputFormat {
@@ -58,7 +60,8 @@ const DEFAULT_NAME = 'vcluster-platform-api-key';
 export const SEAL_READ_LIMITS = { certificate: 1024 * 1024, accessKey: 64 * 1024 } as const;
 
 /** Usage text printed by `--help`. */
-export const SEAL_USAGE = `Usage: npm run --silent seal -- --cert FILE --namespace NS [options] < access-key
+export const SEAL_USAGE = `Usage: cdk8s-vcluster-platform seal --cert FILE --namespace NS [options] < access-key
+       (in this repository: npm run --silent seal -- …)
 
 Seals a vCluster Platform access key for a Sealed Secrets controller, offline, the way kubeseal
 does. The plaintext is read from stdin (one trailing newline is dropped) or from --from-file
@@ -73,30 +76,41 @@ Options:
   --keep-newline       keep a trailing newline read from stdin
   --format FORMAT      ${Object.values(SealOutputFormat).join(' | ')}   (default: ${SealOutputFormat.VALUE})
                          value: the sealed base64 value
-                         fleet: a "sealed:" block to paste under an access key in the fleet file
+                         fleet: a "sealed:" block, indented to paste under apiKeys.<id> as it is
+  --key ID --fleet FILE
+                       write the sealed block into FILE as apiKeys.<ID>.sealed, in place, keeping
+                       its comments; --namespace and --name default to that key's
   -h, --help           print this help
 
-Example:
-  echo "$ACCESS_KEY" | npm run --silent seal -- --cert pub-cert.pem --namespace payments --format fleet
+Examples:
+  echo "$ACCESS_KEY" | cdk8s-vcluster-platform seal --cert pub-cert.pem --namespace payments --format fleet
+  echo "$ACCESS_KEY" | cdk8s-vcluster-platform seal --cert pub-cert.pem --key payments --fleet vclusters.yaml
 `;
 
 /** Renders the `fleet` output: a `sealed:` block, stable key order, no line folding. */
 export function formatFleetSnippet(input: FleetSnippetInput): string {
-  return stringify(
-    {
-      sealed: {
-        scope: input.scope,
-        sealedFor: input.sealedFor,
-        certificateSha256: input.certificateSha256,
-        encryptedAccessKey: input.encryptedAccessKey,
+  // Indented for its place: under `apiKeys:` (column 0) and `  <id>:` (column 2), `sealed:` sits at column 4.
+  return indent(
+    stringify(
+      {
+        sealed: {
+          scope: input.scope,
+          sealedFor: input.sealedFor,
+          certificateSha256: input.certificateSha256,
+          encryptedAccessKey: input.encryptedAccessKey,
+        },
       },
-    },
-    // A folded base64 value would still parse, but one line is what people grep and diff.
-    { lineWidth: 0 },
+      // A folded base64 value would still parse, but one line is what people grep and diff.
+      { lineWidth: 0 },
+    ),
   );
 }
 
-type ValueField = 'cert' | 'namespace' | 'name' | 'scope' | 'fromFile' | 'format';
+function indent(text: string): string {
+  return text.replace(/^(?=.)/gm, '    ');
+}
+
+type ValueField = 'cert' | 'namespace' | 'name' | 'scope' | 'fromFile' | 'format' | 'key' | 'fleet';
 
 type Flags = { [K in ValueField]?: string } & { keepNewline: boolean; help: boolean };
 
@@ -107,6 +121,8 @@ const VALUE_FLAGS: Record<string, ValueField> = {
   '--scope': 'scope',
   '--from-file': 'fromFile',
   '--format': 'format',
+  '--key': 'key',
+  '--fleet': 'fleet',
 };
 const BOOLEAN_FLAGS: Record<string, 'keepNewline' | 'help'> = {
   '--keep-newline': 'keepNewline',
@@ -152,6 +168,28 @@ function parseFlags(argv: readonly string[], problems: Problem[]): Flags {
     }
   }
   return flags;
+}
+
+/**
+ * `--key ID --fleet FILE`: the fleet file opened at that key (both flags or neither); a given
+ * --namespace or --name must agree with the key, since the seal is bound to them.
+ */
+function fleetKeyOf(flags: Flags, problems: Problem[]): OpenedFleet | undefined {
+  if ((flags.key === undefined) !== (flags.fleet === undefined)) {
+    problems.push({ path: flags.key === undefined ? '--fleet' : '--key', message: 'goes with --key ID --fleet FILE: give both, or neither' });
+    return undefined;
+  }
+  if (flags.key === undefined || flags.fleet === undefined) return undefined;
+  const opened = openFleetForKey(path.resolve(flags.fleet), flags.fleet, flags.key);
+  problems.push(...opened.problems);
+  const t = opened.target;
+  if (t !== undefined && flags.namespace !== undefined && flags.namespace !== t.namespace) {
+    problems.push({ path: '--namespace', message: `differs from apiKeys.${flags.key}.namespace (${t.namespace}); leave it out`, value: showOptionValue(flags.namespace) });
+  }
+  if (t !== undefined && flags.name !== undefined && flags.name !== t.name) {
+    problems.push({ path: '--name', message: `differs from the key's Secret name (${t.name}); leave it out`, value: showOptionValue(flags.name) });
+  }
+  return t === undefined ? undefined : opened;
 }
 
 /** Drops exactly one trailing "\n" or "\r\n": the one `echo` adds. */
@@ -205,7 +243,8 @@ export async function main(argv: readonly string[], io: SealIo): Promise<number>
   if (flags.cert === undefined && !problems.some((p) => p.path === '--cert')) {
     problems.push({ path: '--cert', message: "is required: the Sealed Secrets controller's public certificate", allowed: 'a PEM file, e.g. from kubeseal --fetch-cert' });
   }
-  if (flags.namespace === undefined && !problems.some((p) => p.path === '--namespace')) {
+  const fleetKey = fleetKeyOf(flags, problems);
+  if (flags.namespace === undefined && fleetKey === undefined && flags.key === undefined && !problems.some((p) => p.path === '--namespace')) {
     problems.push({ path: '--namespace', message: 'is required: the namespace of the access-key Secret' });
   }
   const scopes = Object.values(SealedSecretScope) as string[];
@@ -221,10 +260,11 @@ export async function main(argv: readonly string[], io: SealIo): Promise<number>
   }
   const scope = scopes.includes(flags.scope ?? SealedSecretScope.STRICT) ? ((flags.scope ?? SealedSecretScope.STRICT) as SealedSecretScope) : undefined;
   const format = (flags.format ?? SealOutputFormat.VALUE) as SealOutputFormat;
-  const name = flags.name ?? DEFAULT_NAME;
+  const name = flags.name ?? fleetKey?.target?.name ?? DEFAULT_NAME;
+  const namespaceGiven = flags.namespace ?? fleetKey?.target?.namespace;
 
   // A missing --namespace is already reported; a valid stand-in lets --name still be checked.
-  for (const p of sealingTargetProblems({ namespace: flags.namespace ?? 'default', name, scope })) {
+  for (const p of sealingTargetProblems({ namespace: namespaceGiven ?? 'default', name, scope })) {
     // An access key given to --namespace or --name by mistake is not shown back.
     const given = p.path === 'namespace' ? flags.namespace : p.path === 'name' ? flags.name : undefined;
     problems.push({ ...p, path: FIELD_TO_FLAG[p.path] ?? p.path, ...(given !== undefined && couldBeAccessKey(given) ? { value: showOptionValue(given) } : {}) });
@@ -268,17 +308,17 @@ export async function main(argv: readonly string[], io: SealIo): Promise<number>
     );
   }
 
-  const namespace = flags.namespace!;
+  const namespace = namespaceGiven!;
   const encrypted = sealValue({ certificate: certificate!, namespace, name, scope, plaintext: plaintext! });
+  const block = { scope: scope!, sealedFor: sealingLabel(scope!, namespace, name), certificateSha256: certificate!.sha256, encryptedAccessKey: encrypted };
+  if (fleetKey !== undefined) {
+    const failed = fleetKey.write(block);
+    for (const p of failed) io.stderr.write(`seal: ${formatProblem(p)}\n`);
+    if (failed.length === 0) io.stdout.write(`seal: wrote apiKeys.${flags.key}.sealed (${scope}, for ${block.sealedFor}) into ${flags.fleet}\n`);
+    return failed.length === 0 ? 0 : 1;
+  }
   if (format === SealOutputFormat.FLEET) {
-    io.stdout.write(
-      formatFleetSnippet({
-        scope: scope!,
-        sealedFor: sealingLabel(scope!, namespace, name),
-        certificateSha256: certificate!.sha256,
-        encryptedAccessKey: encrypted,
-      }),
-    );
+    io.stdout.write(formatFleetSnippet(block));
   } else {
     io.stdout.write(`${encrypted}\n`);
   }

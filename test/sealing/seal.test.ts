@@ -356,14 +356,14 @@ describe('seal command (in-process)', () => {
 
   test('formatFleetSnippet quotes an empty sealedFor', () => {
     expect(formatFleetSnippet({ scope: SealedSecretScope.CLUSTER_WIDE, sealedFor: '', certificateSha256: 'ab', encryptedAccessKey: 'AgB=' })).toBe(
-      'sealed:\n  scope: cluster-wide\n  sealedFor: ""\n  certificateSha256: ab\n  encryptedAccessKey: AgB=\n',
+      '    sealed:\n      scope: cluster-wide\n      sealedFor: ""\n      certificateSha256: ab\n      encryptedAccessKey: AgB=\n',
     );
   });
 
   test.each([['--help'], ['-h']])('%s prints usage and exits 0', async (flag) => {
     const r = await run([flag]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: npm run --silent seal -- --cert FILE --namespace NS/);
+    expect(r.stdout).toMatch(/^Usage: cdk8s-vcluster-platform seal --cert FILE --namespace NS/);
     expect(r.stdout).toContain('strict | namespace-wide | cluster-wide');
     expect(r.stdout).toContain('value | fleet');
     expect(r.stderr).toBe('');
@@ -399,14 +399,14 @@ describe('seal command (in-process)', () => {
       'on an unknown option',
       () => [...BASE(), '--verbose'],
       SECRET,
-      () => ['seal: arguments: unknown option; got "--verbose" (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --keep-newline, --help, -h)'],
+      () => ['seal: arguments: unknown option; got "--verbose" (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --key, --fleet, --keep-newline, --help, -h)'],
     ],
     [
       'on a key given as an argument, without echoing it',
       () => [...BASE(), SECRET],
       '',
       () => [
-        'seal: arguments: unexpected argument #5 (not shown, in case it is the key); pipe the access key on stdin or use --from-file (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --keep-newline, --help, -h)',
+        'seal: arguments: unexpected argument #5 (not shown, in case it is the key); pipe the access key on stdin or use --from-file (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --key, --fleet, --keep-newline, --help, -h)',
       ],
     ],
     ['on a flag without its value', () => ['--cert', certFile, '--namespace', '--name', NAME], SECRET, () => ['seal: --namespace: needs a value']],
@@ -476,7 +476,7 @@ describe('seal command (in-process)', () => {
       () => ['--cert', path.join(tmp, 'absent.pem'), '--namespace', 'A', '--scope', 'x', '--format', 'y', '--bogus'],
       SECRET,
       () => [
-        'seal: arguments: unknown option; got "--bogus" (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --keep-newline, --help, -h)',
+        'seal: arguments: unknown option; got "--bogus" (allowed: --cert, --namespace, --name, --scope, --from-file, --format, --key, --fleet, --keep-newline, --help, -h)',
         'seal: --scope: unknown scope; got "x" (allowed: strict, namespace-wide, cluster-wide)',
         'seal: --format: unknown format; got "y" (allowed: value, fleet)',
         'seal: --namespace: is not a valid namespace; got "A" (allowed: lowercase letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters)',
