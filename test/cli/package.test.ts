@@ -118,3 +118,27 @@ test('the constructs load from the installed package in a plain cdk8s app', () =
   expect(fs.readdirSync(out)).toEqual(['c.k8s.yaml']);
   expect(fs.readFileSync(path.join(out, 'c.k8s.yaml'), 'utf8')).toContain('kind: Role');
 });
+
+test('seal and import work in the installed package', () => {
+  const repo = path.join(tmp, 'gitops-seal');
+  fs.mkdirSync(repo);
+  fs.symlinkSync(path.join(consumer, 'node_modules'), path.join(repo, 'node_modules'));
+  // A throwaway certificate, as `kubeseal --fetch-cert` gives one.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=package-test'], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const sealed = spawnSync(path.join(consumer, 'node_modules', '.bin', 'cdk8s-vcluster-platform'), ['seal', '--cert', 'cert.pem', '--namespace', 'payments'], {
+    cwd: repo,
+    input: 'fake-access-key-for-the-package-test\n',
+    encoding: 'utf8',
+  });
+  expect({ code: sealed.status, stderr: sealed.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(sealed.stdout).toMatch(/^[A-Za-z0-9+/]+=*\n$/);
+
+  expect(command(['init'], repo).code).toBe(0);
+  expect(command(['synth'], repo).code).toBe(0);
+  const imported = command(['import', 'dist', '--out', 'imported.yaml'], repo);
+  expect(imported.code).toBe(0);
+  expect(fs.readFileSync(path.join(repo, 'imported.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=/);
+});
