@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { readTreeWithLinks } from '../support/tree';
 import { run } from '../../src/cli/synth';
 import { sharedKeyFleet } from '../support/fleets';
 import nodeFs = require('fs');
@@ -39,20 +40,8 @@ function synth(args: readonly string[], env: NodeJS.ProcessEnv = {}): Outcome {
   return { code, stdout, stderr };
 }
 
-/** Every entry under `root`: file contents, `-> target` for links. */
 function snapshotOf(root: string): Record<string, string> {
-  const tree: Record<string, string> = {};
-  const walk = (abs: string, rel: string): void => {
-    for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
-      const childAbs = path.join(abs, entry.name);
-      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isSymbolicLink()) tree[childRel] = `-> ${fs.readlinkSync(childAbs)}`;
-      else if (entry.isDirectory()) walk(childAbs, childRel);
-      else tree[childRel] = fs.readFileSync(childAbs, 'utf8');
-    }
-  };
-  walk(root, '');
-  return tree;
+  return readTreeWithLinks(root);
 }
 
 const CHART = ['--chart-version', '1.0.0'];

@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { readTreeWithLinks } from '../support/tree';
 import { ValidationError } from '../../src/errors';
 import {
   ConcurrentWriteError,
@@ -33,20 +34,8 @@ afterEach(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Every file under `dir` (relative path → content), `-> target` for links. */
 function readTree(dir: string): Record<string, string> {
-  const tree: Record<string, string> = {};
-  const walk = (abs: string, rel: string): void => {
-    for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
-      const childAbs = path.join(abs, entry.name);
-      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isSymbolicLink()) tree[childRel] = `-> ${fs.readlinkSync(childAbs)}`;
-      else if (entry.isDirectory()) walk(childAbs, childRel);
-      else tree[childRel] = fs.readFileSync(childAbs, 'utf8');
-    }
-  };
-  walk(dir, '');
-  return tree;
+  return readTreeWithLinks(dir);
 }
 
 function validationError(fn: () => unknown): ValidationError {

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { readTreeWithLinks } from '../support/tree';
 import { ValidationError } from '../../src/errors';
 import { ConcurrentWriteError, DEFAULT_MANIFEST_NAME, MANIFEST_HEADER, writeTreeAtomically } from '../../src/output/writer';
 import { processIdentity } from '../../src/output/write-lock';
@@ -25,20 +26,7 @@ afterEach(() => {
 
 /** Every entry under `dir` by relative path: file contents, `-> target` for links, `/` for empty folders. */
 function readTree(dir: string): Record<string, string> {
-  const tree: Record<string, string> = {};
-  const walk = (abs: string, rel: string): void => {
-    const entries = fs.readdirSync(abs, { withFileTypes: true });
-    if (entries.length === 0 && rel !== '') tree[`${rel}/`] = '';
-    for (const entry of entries) {
-      const childAbs = path.join(abs, entry.name);
-      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isSymbolicLink()) tree[childRel] = `-> ${fs.readlinkSync(childAbs)}`;
-      else if (entry.isDirectory()) walk(childAbs, childRel);
-      else tree[childRel] = fs.readFileSync(childAbs, 'utf8');
-    }
-  };
-  walk(dir, '');
-  return tree;
+  return readTreeWithLinks(dir, { emptyFolders: true });
 }
 
 /** Names beside `out` in the temp folder, other than `out` itself and the record of what was written: temp and old trees, locks. */
