@@ -4,22 +4,9 @@ import * as path from 'path';
 import { check } from '../../src/cli/check';
 import { fleetSourceLabel } from '../../src/cli/render';
 import { run } from '../../src/cli/synth';
+import { readTreeSorted } from '../support/tree';
 
 const REPO = path.resolve(__dirname, '..', '..');
-
-/** Every file of a folder, by POSIX relative path. */
-function readTree(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (abs: string, rel: string): void => {
-    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(path.join(abs, e.name), r);
-      else files.set(r, fs.readFileSync(path.join(abs, e.name), 'utf8'));
-    }
-  };
-  walk(dir, '');
-  return files;
-}
 
 describe('the same fleet gives the same bytes from any working folder', () => {
   test('relative, ./-prefixed and absolute paths, from the repository or from its parent: one tree', () => {
@@ -36,8 +23,8 @@ describe('the same fleet gives the same bytes from any working folder', () => {
     expect(synth(repo, ['--fleet', path.join(repo, 'vclusters.yaml'), '--out', path.join(repo, 'c')])).toBe(0);
     expect(synth(parent, ['--fleet', 'gitops/vclusters.yaml', '--out', 'gitops/d'])).toBe(0);
     // THEN every tree is byte-identical, and its README names the fleet relative to the tree's folder
-    const a = readTree(path.join(repo, 'a'));
-    for (const other of ['b', 'c', 'd']) expect(readTree(path.join(repo, other))).toEqual(a);
+    const a = readTreeSorted(path.join(repo, 'a'));
+    for (const other of ['b', 'c', 'd']) expect(readTreeSorted(path.join(repo, other))).toEqual(a);
     expect(a.get('README.md')).toContain('Synthesized from `vclusters.yaml`.');
     fs.rmSync(parent, { recursive: true, force: true });
   });

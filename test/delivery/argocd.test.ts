@@ -11,7 +11,6 @@ import {
   renderApplicationSet,
 } from '../../src/delivery/argocd';
 import { AccessKeySource } from '../../src/constructs/access-key-source';
-import { ValidationError } from '../../src/errors';
 import { Manifest, PlatformApiKey } from '../../src/constructs/platform-api-key';
 import { RemovalPolicy } from '../../src/delivery/removal-policy';
 import { SYNC_WAVE_ANNOTATION, SyncWave, setSyncWave, syncWaveOf } from '../../src/delivery/sync-order';
@@ -19,20 +18,10 @@ import { VClusterPlatformConnection } from '../../src/constructs/vcluster-platfo
 import { describeShared } from '../support/shared';
 import { byKind, connectionThroughExistingKey, EXISTING_KEY_NS, newChart } from '../support/construct-testing';
 import { validateAgainstCrd } from '../support/crd';
+import { validationErrorOf } from '../support/errors';
 
 const KEY_NS = EXISTING_KEY_NS;
 const VALUES_REPO = { repoURL: 'https://git.example.com/acme/platform.git', targetRevision: 'main' };
-
-/** Throws, and returns the ValidationError for asserts; fails the test when nothing is thrown. */
-function validationError(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError, nothing was thrown');
-}
 
 // `any` keeps the deep asserts on rendered JSON readable; the values are checked by the asserts themselves.
 function spec(m: Manifest): Record<string, any> {
@@ -308,7 +297,7 @@ describe('sync waves: key and RBAC objects before the Applications', () => {
   });
 
   test.each([[1.5], [Number.NaN], ['1' as unknown as number]])('fails setSyncWave with the non-integer wave %p', (wave) => {
-    const e = validationError(() => setSyncWave(newChart(), wave));
+    const e = validationErrorOf(() => setSyncWave(newChart(), wave));
     expect(e.message).toContain('wave: not a valid sync wave');
     expect(e.message).toContain('allowed: an integer');
   });
@@ -317,7 +306,7 @@ describe('sync waves: key and RBAC objects before the Applications', () => {
 describe('Argo CD errors', () => {
   test('fails with every problem of an Application at once, naming field and value', () => {
     const chart = newChart();
-    const e = validationError(() =>
+    const e = validationErrorOf(() =>
       renderApplication({
         connection: connectionThroughExistingKey(chart, 'a', 'a'),
         name: 'Team_A',
@@ -347,13 +336,13 @@ describe('Argo CD errors', () => {
 
   test.each([['../outside.yaml'], ['dist//a.yaml'], ['./dist/a.yaml'], ['dist/a.yaml/'], ['dist/${x}.yaml'], ['']])('fails on the values path %j', (path) => {
     const chart = newChart();
-    const e = validationError(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), valuesRepository: { ...VALUES_REPO, path } }));
+    const e = validationErrorOf(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), valuesRepository: { ...VALUES_REPO, path } }));
     expect(e.problems.map((p) => p.path)).toEqual(['valuesRepository.path']);
   });
 
   test.each([['prune'], ['selfHeal']] as const)('fails when %s is on without automated sync', (field) => {
     const chart = newChart();
-    const e = validationError(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), automated: false, [field]: true }));
+    const e = validationErrorOf(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), automated: false, [field]: true }));
     expect(e.message).toContain(`${field}: only takes effect with automated sync; got true (allowed: false, or automated: true)`);
   });
 
@@ -365,7 +354,7 @@ describe('Argo CD errors', () => {
   ])('fails on %s, saying what to write instead', (_case, extra, expected) => {
     const chart = newChart();
     const props = { connection: connectionThroughExistingKey(chart, 'a', 'a'), ...extra } as unknown as VClusterApplicationProps;
-    expect(validationError(() => renderApplication(props)).message).toContain(expected);
+    expect(validationErrorOf(() => renderApplication(props)).message).toContain(expected);
   });
 
   test.each([
@@ -377,28 +366,28 @@ describe('Argo CD errors', () => {
     const connection = Object.assign(Object.create(VClusterPlatformConnection.prototype) as VClusterPlatformConnection, connectionThroughExistingKey(chart, 'a', 'a'), {
       release,
     });
-    const app = validationError(() => renderApplication({ connection }));
+    const app = validationErrorOf(() => renderApplication({ connection }));
     expect(app.problems.map((p) => p.path)).toEqual(['connection.release']);
     expect(app.message).toMatch(message);
-    const set = validationError(() => renderApplicationSet({ vclusters: [{ connection, valuesPath: 'a.yaml' }], valuesRepository: VALUES_REPO }));
+    const set = validationErrorOf(() => renderApplicationSet({ vclusters: [{ connection, valuesPath: 'a.yaml' }], valuesRepository: VALUES_REPO }));
     expect(set.problems.map((p) => p.path)).toEqual(['vclusters[0].connection.release']);
   });
 
   test('fails without a connection', () => {
-    const e = validationError(() => new VClusterApplication(newChart(), 'app', { connection: undefined as unknown as VClusterPlatformConnection }));
+    const e = validationErrorOf(() => new VClusterApplication(newChart(), 'app', { connection: undefined as unknown as VClusterPlatformConnection }));
     expect(e.message).toContain('connection: must be a VClusterPlatformConnection; got "undefined"');
   });
 
   test('fails on a name longer than 63 characters', () => {
     const chart = newChart();
-    const e = validationError(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), name: 'a'.repeat(64) }));
+    const e = validationErrorOf(() => renderApplication({ connection: connectionThroughExistingKey(chart, 'a', 'a'), name: 'a'.repeat(64) }));
     expect(e.problems.map((p) => p.path)).toEqual(['name']);
   });
 
   test('fails an ApplicationSet without valuesRepository, saying why and what to do instead', () => {
     const chart = newChart();
     const props: VClusterApplicationSetProps = { vclusters: [{ connection: connectionThroughExistingKey(chart, 'a', 'a'), valuesPath: 'a.yaml' }] };
-    const e = validationError(() => new VClusterApplicationSet(chart, 'set', props));
+    const e = validationErrorOf(() => new VClusterApplicationSet(chart, 'set', props));
     expect(e.message).toMatch(/^VClusterApplicationSet "argocd"\/"vclusters": 1 problem:/);
     expect(e.message).toContain('valuesRepository: an ApplicationSet needs the repository holding the generated vcluster.yaml files');
     expect(e.message).toContain('one VClusterApplication per vCluster with inline values');
@@ -406,10 +395,10 @@ describe('Argo CD errors', () => {
 
   test('fails an ApplicationSet with no vClusters, a duplicate Application name and bad members', () => {
     const chart = newChart();
-    expect(validationError(() => renderApplicationSet({ vclusters: [], valuesRepository: VALUES_REPO })).message).toContain(
+    expect(validationErrorOf(() => renderApplicationSet({ vclusters: [], valuesRepository: VALUES_REPO })).message).toContain(
       'vclusters: an ApplicationSet needs at least one vCluster',
     );
-    const e = validationError(() =>
+    const e = validationErrorOf(() =>
       renderApplicationSet({
         name: 'Fleet',
         valuesRepository: VALUES_REPO,

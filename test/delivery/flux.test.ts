@@ -2,7 +2,6 @@ import { createHash } from 'crypto';
 import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
-import { ValidationError } from '../../src/errors';
 import {
   FluxKustomization,
   FluxSourceKind,
@@ -22,22 +21,13 @@ import { RemovalPolicy } from '../../src/delivery/removal-policy';
 import { describeShared } from '../support/shared';
 import { byKind, connectionThroughExistingKey, EXISTING_KEY_NS, newChart } from '../support/construct-testing';
 import { validateAgainstCrd } from '../support/crd';
+import { validationErrorOf } from '../support/errors';
 
 const KEY_NS = EXISTING_KEY_NS;
 
 // `any` keeps the deep asserts on rendered JSON readable; the values are checked by the asserts themselves.
 function spec(m: Manifest): Record<string, any> {
   return m.spec as Record<string, any>;
-}
-
-function validationError(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError, nothing was thrown');
 }
 
 /** Flux's shortening, written here from FACTS §4 rather than imported from src/. */
@@ -68,7 +58,7 @@ describe('VClusterHelmRepository', () => {
   });
 
   test('fails on a bad name, namespace, URL and interval, all at once', () => {
-    const e = validationError(() => renderHelmRepository({ name: 'Loft', namespace: 'flux system', url: 'charts.loft.sh', interval: '1 hour' }));
+    const e = validationErrorOf(() => renderHelmRepository({ name: 'Loft', namespace: 'flux system', url: 'charts.loft.sh', interval: '1 hour' }));
     expect(e.problems.map((p) => p.path)).toEqual(['name', 'namespace', 'url', 'interval']);
     expect(e.message).toContain('url: not a Helm repository URL; got "charts.loft.sh"');
     expect(e.message).toContain('interval: not a Flux duration; got "1 hour" (allowed: a Go duration such as "30s", "10m" or "1h30m")');
@@ -144,7 +134,7 @@ describe('VClusterHelmRelease', () => {
     expect(() => connectionThroughExistingKey(chart, fluxOwn, namespace)).toThrow(/is 53 characters, too long for a vCluster release name/);
 
     const conn = connectionThroughExistingKey(chart, runnable, namespace);
-    const e = validationError(() => renderHelmRelease({ connection: conn, name, namespace: 'flux-system' }));
+    const e = validationErrorOf(() => renderHelmRelease({ connection: conn, name, namespace: 'flux-system' }));
     expect(e.problems.map((p) => p.path)).toEqual(['name']);
     expect(e.message).toContain(`helm-controller would install release "${fluxOwn}"`);
     expect(e.message).toContain(`releaseName: "${runnable}"`);
@@ -163,12 +153,12 @@ describe('VClusterHelmRelease', () => {
   ])('fails on a releaseName a vCluster cannot run under (%s), and on such a connection release', (_case, release, message) => {
     const chart = newChart();
     const conn = connectionThroughExistingKey(chart, 'a', 'a');
-    const e = validationError(() => renderHelmRelease({ connection: conn, releaseName: release }));
+    const e = validationErrorOf(() => renderHelmRelease({ connection: conn, releaseName: release }));
     expect(e.problems.map((p) => p.path)).toEqual(['releaseName']);
     expect(e.message).toMatch(message);
     // A connection refuses such a release itself; this one was altered after construction.
     const altered = Object.assign(Object.create(VClusterPlatformConnection.prototype) as VClusterPlatformConnection, conn, { release });
-    expect(validationError(() => renderHelmRelease({ connection: altered, releaseName: release })).problems.map((p) => p.path)).toEqual(['releaseName', 'connection.release']);
+    expect(validationErrorOf(() => renderHelmRelease({ connection: altered, releaseName: release })).problems.map((p) => p.path)).toEqual(['releaseName', 'connection.release']);
   });
 
   test('RemovalPolicy.UNINSTALL leaves the HelmRelease and its ConfigMap prunable, so helm-controller uninstalls the release when it leaves git', () => {
@@ -182,7 +172,9 @@ describe('VClusterHelmRelease', () => {
 
   test('fails on an unknown onRemoval and a bad retryInterval', () => {
     const chart = newChart();
-    const e = validationError(() => renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'a', 'a'), onRemoval: 'orphan' as RemovalPolicy, retryInterval: 'soon' }));
+    const e = validationErrorOf(() =>
+      renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'a', 'a'), onRemoval: 'orphan' as RemovalPolicy, retryInterval: 'soon' }),
+    );
     expect(e.problems.map((p) => p.path)).toEqual(['retryInterval', 'onRemoval']);
     expect(e.message).toContain('onRemoval: unknown removal policy; got "orphan" (allowed: keep, uninstall)');
   });
@@ -244,7 +236,7 @@ describe('Flux HelmRelease errors', () => {
   test('fails when Flux default naming outside the vCluster namespace disagrees with the connection, naming both', () => {
     const chart = newChart();
     const props: VClusterHelmReleaseProps = { connection: connectionThroughExistingKey(chart, 'team-a', 'team-a'), namespace: 'flux-system' };
-    const e = validationError(() => new VClusterHelmRelease(chart, 'hr', props));
+    const e = validationErrorOf(() => new VClusterHelmRelease(chart, 'hr', props));
     expect(e.message).toMatch(/^VClusterHelmRelease "flux-system"\/"team-a" for vCluster team-a\/team-a: 1 problem:/);
     expect(e.problems[0]!.path).toBe('name');
     expect(e.message).toContain('helm-controller would install release "team-a-team-a"');
@@ -262,14 +254,14 @@ describe('Flux HelmRelease errors', () => {
       serviceAccountName: 'vcluster-sa',
       apiKey: PlatformApiKey.fromSecretName('vcluster-platform-api-key', KEY_NS),
     });
-    const e = validationError(() => renderHelmRelease({ connection: conn, namespace: 'flux-system' }));
+    const e = validationErrorOf(() => renderHelmRelease({ connection: conn, namespace: 'flux-system' }));
     expect(e.message).toContain('helm-controller would install release "team-a-team-a"');
     expect(e.message).not.toContain('RBAC binds');
   });
 
   test('fails when an explicit releaseName disagrees with the connection', () => {
     const chart = newChart();
-    const e = validationError(() => renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'team-a', 'team-a'), releaseName: 'other' }));
+    const e = validationErrorOf(() => renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'team-a', 'team-a'), releaseName: 'other' }));
     expect(e.problems.map((p) => p.path)).toEqual(['releaseName']);
     expect(e.message).toContain('would install release "other" (from releaseName "other")');
     expect(e.message).toContain('release is "team-a"');
@@ -277,14 +269,14 @@ describe('Flux HelmRelease errors', () => {
 
   test('fails when the HelmRelease name in the vCluster namespace differs from the release', () => {
     const chart = newChart();
-    const e = validationError(() => renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'team-a', 'team-a'), name: 'vcluster' }));
+    const e = validationErrorOf(() => renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'team-a', 'team-a'), name: 'vcluster' }));
     expect(e.message).toContain('would install release "vcluster" (from Flux\'s default naming (the HelmRelease name))');
   });
 
   test('fails when the shortened default differs, saying it was shortened', () => {
     const chart = newChart();
     const namespace = 'tenant-payments-europe-west-production';
-    const e = validationError(() =>
+    const e = validationErrorOf(() =>
       renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'primary', namespace), name: 'primary-virtual-cluster', namespace: 'flux-system' }),
     );
     expect(e.message).toContain(`would install release ${JSON.stringify(shortened(`${namespace}-primary-virtual-cluster`))}`);
@@ -293,7 +285,7 @@ describe('Flux HelmRelease errors', () => {
 
   test('fails on bad names, interval, repository, values source and ConfigMap name, all at once', () => {
     const chart = newChart();
-    const e = validationError(() =>
+    const e = validationErrorOf(() =>
       renderHelmRelease({
         connection: connectionThroughExistingKey(chart, 'a', 'a'),
         name: 'A',
@@ -306,14 +298,14 @@ describe('Flux HelmRelease errors', () => {
     );
     expect(e.problems.map((p) => p.path)).toEqual(['name', 'namespace', 'releaseName', 'interval', 'helmRepository.name', 'helmRepository.namespace', 'valuesFrom']);
     expect(e.message).toContain('valuesFrom: unknown values source; got "secret" (allowed: inline, configMap)');
-    const cm = validationError(() =>
+    const cm = validationErrorOf(() =>
       renderHelmRelease({ connection: connectionThroughExistingKey(chart, 'b', 'b'), valuesFrom: FluxValuesSource.CONFIG_MAP, configMapName: 'B values' }),
     );
     expect(cm.problems.map((p) => p.path)).toEqual(['configMapName']);
   });
 
   test('fails without a connection', () => {
-    const e = validationError(() => renderHelmRelease({ connection: null as unknown as VClusterPlatformConnection }));
+    const e = validationErrorOf(() => renderHelmRelease({ connection: null as unknown as VClusterPlatformConnection }));
     expect(e.message).toContain('connection: must be a VClusterPlatformConnection');
   });
 });
@@ -361,7 +353,7 @@ describe('FluxKustomization: keys and RBAC first, HelmReleases after them', () =
   });
 
   test('fails on every problem at once: name, path, source, durations, self-dependency, duplicates, health checks under wait', () => {
-    const e = validationError(() =>
+    const e = validationErrorOf(() =>
       renderFluxKustomization({
         name: 'keys',
         path: '../elsewhere',
@@ -390,7 +382,7 @@ describe('FluxKustomization: keys and RBAC first, HelmReleases after them', () =
   });
 
   test('fails on a bad name and namespace', () => {
-    const e = validationError(() => new FluxKustomization(newChart(), 'k', { name: 'Keys', namespace: 'flux_system', path: './dist' }));
+    const e = validationErrorOf(() => new FluxKustomization(newChart(), 'k', { name: 'Keys', namespace: 'flux_system', path: './dist' }));
     expect(e.problems.map((p) => p.path)).toEqual(['name', 'namespace']);
   });
 });

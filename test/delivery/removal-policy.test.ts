@@ -91,32 +91,35 @@ describe('RemovalPolicy: one meaning in every delivery mode', () => {
   });
 });
 
-describe('the synthesized fleet', () => {
-  const FLEET = (delivery: string, extra: string[] = []): string =>
-    [
-      'platform:',
-      '  host: platform.example.com',
-      'defaults:',
-      '  chartVersion: "0.36.1"',
-      '  apiKey: shared',
-      `  delivery: ${delivery}`,
-      ...extra,
-      'apiKeys:',
-      '  shared:',
-      '    namespace: vcluster-platform',
-      '    externalSecret:',
-      '      storeRef: { name: vault }',
-      '      remoteRef: { key: platform/key, property: accessKey }',
-      'vclusters:',
-      '  - name: team-a',
-      '  - name: team-b',
-      '',
-    ].join('\n');
+/** A two-vCluster fleet delivered by `delivery`, with `top` lines after `platform:` and `extra` after `defaults:`. */
+function fleetText(delivery: string, extra: string[] = [], top: string[] = []): string {
+  return [
+    'platform:',
+    '  host: platform.example.com',
+    ...top,
+    'defaults:',
+    '  chartVersion: "0.36.1"',
+    '  apiKey: shared',
+    `  delivery: ${delivery}`,
+    ...extra,
+    'apiKeys:',
+    '  shared:',
+    '    namespace: vcluster-platform',
+    '    externalSecret:',
+    '      storeRef: { name: vault }',
+    '      remoteRef: { key: platform/key, property: accessKey }',
+    'vclusters:',
+    '  - name: team-a',
+    '  - name: team-b',
+    '',
+  ].join('\n');
+}
 
+describe('the synthesized fleet', () => {
   test.each([
-    ['Argo CD Applications', FLEET('argocd')],
-    ['an Argo CD ApplicationSet', FLEET('argocd', ['argocd:', '  applicationSet: true', '  valuesRepository: { repoURL: "https://git.example.com/x.git" }'])],
-    ['Flux HelmReleases', FLEET('flux')],
+    ['Argo CD Applications', fleetText('argocd')],
+    ['an Argo CD ApplicationSet', fleetText('argocd', ['argocd:', '  applicationSet: true', '  valuesRepository: { repoURL: "https://git.example.com/x.git" }'])],
+    ['Flux HelmReleases', fleetText('flux')],
   ])('%s: namespaces and keys are kept, and removing a vCluster keeps it running', (_case, text) => {
     const result = synthesizeFleet(parseFleet(text, 'vclusters.yaml'));
     const objects = result.folders.flatMap((f) => f.objects) as unknown as Manifest[];
@@ -133,29 +136,16 @@ describe('the synthesized fleet', () => {
 });
 
 describe('onRemoval: uninstall in the fleet file', () => {
-  const fleet = (delivery: string, extra: string[] = []): string =>
-    [
-      'platform:',
-      '  host: platform.example.com',
-      'onRemoval: uninstall',
-      'defaults:',
-      '  chartVersion: "0.36.1"',
-      '  apiKey: shared',
-      `  delivery: ${delivery}`,
-      ...extra,
-      'apiKeys:',
-      '  shared:',
-      '    namespace: vcluster-platform',
-      '    existing: {}',
-      'vclusters:',
-      '  - name: team-a',
-      '',
-    ].join('\n');
+  const UNINSTALL = ['onRemoval: uninstall'];
 
   test.each([
-    ['Argo CD Applications', fleet('argocd'), 'Application'],
-    ['an Argo CD ApplicationSet', fleet('argocd', ['argocd:', '  applicationSet: true', '  valuesRepository: { repoURL: "https://git.example.com/x.git" }']), 'ApplicationSet'],
-    ['Flux HelmReleases', fleet('flux'), 'HelmRelease'],
+    ['Argo CD Applications', fleetText('argocd', [], UNINSTALL), 'Application'],
+    [
+      'an Argo CD ApplicationSet',
+      fleetText('argocd', ['argocd:', '  applicationSet: true', '  valuesRepository: { repoURL: "https://git.example.com/x.git" }'], UNINSTALL),
+      'ApplicationSet',
+    ],
+    ['Flux HelmReleases', fleetText('flux', [], UNINSTALL), 'HelmRelease'],
   ])('%s: the delivery object uninstalls the vCluster when it is removed', (_case, text, kind) => {
     // GIVEN a fleet that asks for uninstall, WHEN it is synthesized
     const loaded = parseFleet(text, 'vclusters.yaml');

@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { run } from '../../src/cli/synth';
+import { readTreeSorted } from '../support/tree';
 
 // `any` keeps the asserts on parsed manifests readable; every value is checked by the asserts themselves.
 type Obj = Record<string, any>;
@@ -91,19 +92,6 @@ function valuesPathOf(namespace: string, release: string): string {
   return `vclusters/${namespace}/${release}/vcluster.yaml`;
 }
 
-function readTree(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (rel: string): void => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const p = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(p);
-      else files.set(p, fs.readFileSync(path.join(dir, p), 'utf8'));
-    }
-  };
-  walk('');
-  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
-}
-
 /** Runs the app on a fleet; fails the test (with the app's message) when the app fails. */
 function synth(fleet: Obj, env: NodeJS.ProcessEnv = {}): Tree {
   const dir = fs.mkdtempSync(path.join(tmpRoot, 'fleet-'));
@@ -117,7 +105,7 @@ function synthFile(fleetFile: string, cwd: string, env: NodeJS.ProcessEnv): Tree
   const stderr: string[] = [];
   const code = run(['--fleet', fleetFile, '--out', out], { stdout: (t) => stdout.push(t), stderr: (t) => stderr.push(t), env, cwd });
   if (code !== 0) throw new Error(`synth failed with exit ${code}:\n${stderr.join('')}`);
-  return new Tree(readTree(out), stdout.join(''));
+  return new Tree(readTreeSorted(out), stdout.join(''));
 }
 
 /** An externalSecret-backed key in `namespace`. */
@@ -371,7 +359,7 @@ const HOST_WAVES: Readonly<Record<string, string>> = {
 
 describe('apply order', () => {
   const ARGO_TREES: [string, () => Tree][] = [
-    ['the committed dist/', () => new Tree(readTree(path.join(REPO, 'dist')), '')],
+    ['the committed dist/', () => new Tree(readTreeSorted(path.join(REPO, 'dist')), '')],
     ['full.yaml', () => fullTree(false)],
     ['full.yaml with an ApplicationSet', () => fullTree(true)],
   ];
@@ -421,7 +409,7 @@ describe('apply order', () => {
   );
 
   test('the committed example: its demo SealedSecret (key payments, never decryptable) can hold back only the payments vCluster', () => {
-    const t = new Tree(readTree(path.join(REPO, 'dist')), '');
+    const t = new Tree(readTreeSorted(path.join(REPO, 'dist')), '');
     // What each key Application applies, through its kustomization (argocd/<id>/ + keys/<id>/).
     const applied = (id: string): string[] => [...t.objects(`keys/${id}`), ...t.objects(`argocd/${id}`)].map((o) => `${o.kind} ${o.metadata.name}`).sort();
     expect(applied('payments')).toEqual(['Application payments', 'SealedSecret vcluster-platform-api-key']);

@@ -16,6 +16,7 @@ import { hasCrdFor, validateCustomResources } from '../support/crd';
 import { parseFleet } from '../../src/fleet/loader';
 import { synthesizeFleet } from '../../src/fleet/synthesize';
 import { ValidationError } from '../../src/errors';
+import { readTreeSorted } from '../support/tree';
 
 // `any` keeps the asserts on parsed manifests readable; every value is checked by the asserts themselves.
 type Obj = Record<string, any>;
@@ -30,19 +31,6 @@ beforeAll(() => {
 afterAll(() => {
   fs.rmSync(tmpRoot, { recursive: true, force: true });
 });
-
-function readTree(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (rel: string): void => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const p = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(p);
-      else files.set(p, fs.readFileSync(path.join(dir, p), 'utf8'));
-    }
-  };
-  walk('');
-  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
-}
 
 function docs(text: string | undefined): Obj[] {
   if (text === undefined) return [];
@@ -59,7 +47,7 @@ function synthInto(fleetFile: string, out: string, cwd = REPO): { code: number; 
 
 /** The committed example tree. */
 function example(): Map<string, string> {
-  return readTree(path.join(REPO, EXAMPLE, 'dist'));
+  return readTreeSorted(path.join(REPO, EXAMPLE, 'dist'));
 }
 
 /** Every object of the files of a folder (not kustomization.yaml). */
@@ -74,7 +62,7 @@ describe('the committed multi-cluster example', () => {
     fs.copyFileSync(path.join(REPO, EXAMPLE, 'vclusters.yaml'), path.join(work, 'vclusters.yaml'));
     const out = path.join(work, 'dist');
     expect(synthInto(path.join(work, 'vclusters.yaml'), out)).toEqual({ code: 0, stderr: '' });
-    const fresh = readTree(out);
+    const fresh = readTreeSorted(out);
     const committed = example();
     const stale = [...new Set([...fresh.keys(), ...committed.keys()])].filter((p) => fresh.get(p) !== committed.get(p));
     expect(
@@ -181,7 +169,7 @@ describe('clusters', () => {
   test('a fleet without clusters writes no clusters/ folder (one cluster, as before)', () => {
     const out = path.join(fs.mkdtempSync(path.join(tmpRoot, 'one-')), 'dist');
     expect(synthInto('vclusters.yaml', out).code).toBe(0);
-    expect([...readTree(out).keys()].filter((p) => p.startsWith('clusters/') || p === 'argocd-cm.application-health.yaml')).toEqual([]);
+    expect([...readTreeSorted(out).keys()].filter((p) => p.startsWith('clusters/') || p === 'argocd-cm.application-health.yaml')).toEqual([]);
   });
 
   test('fails with exit 1 on --helm-chart for a fleet with clusters, writing nothing', () => {
@@ -209,7 +197,7 @@ describe('clusters', () => {
     });
     const out = path.join(fs.mkdtempSync(path.join(tmpRoot, 'server-')), 'dist');
     expect(synthInto(file, out, path.dirname(file))).toEqual({ code: 0, stderr: '' });
-    const t = readTree(out);
+    const t = readTreeSorted(out);
     const group = objectsIn(t, 'clusters/prod/argocd/shared');
     expect(group.map((a) => a.spec.destination)).toEqual([{ server: 'https://prod.example.com:6443' }, { namespace: 'team-a', server: 'https://prod.example.com:6443' }]);
   });
@@ -249,6 +237,6 @@ describe('clusters', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: argocd.repository is not set, so ONE root Application applies every key and every vCluster Application');
     expect(r.stderr).toContain('Set argocd.repository: { repoURL:');
-    expect(parse(readTree(out).get('kustomization.yaml')!).resources).toEqual(['namespaces', 'keys/shared', 'argocd']);
+    expect(parse(readTreeSorted(out).get('kustomization.yaml')!).resources).toEqual(['namespaces', 'keys/shared', 'argocd']);
   });
 });

@@ -8,7 +8,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readTreeWithLinks } from '../support/tree';
-import { ValidationError } from '../../src/errors';
 import {
   ConcurrentWriteError,
   DEFAULT_MANIFEST_NAME,
@@ -20,6 +19,7 @@ import {
 } from '../../src/output/writer';
 import { isMountPoint, siblingName } from '../../src/output/write-lock';
 import nodeFs = require('fs');
+import { validationErrorOf } from '../support/errors';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -36,16 +36,6 @@ afterEach(() => {
 
 function readTree(dir: string): Record<string, string> {
   return readTreeWithLinks(dir);
-}
-
-function validationError(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
 }
 
 const A1 = new Map([
@@ -69,7 +59,7 @@ describe('several folders: all or nothing', () => {
     ]);
     fs.writeFileSync(path.join(chart, 'mine.txt'), 'x');
     const before = readTree(tmp);
-    const error = validationError(() =>
+    const error = validationErrorOf(() =>
       writeTreesAtomically([
         { outDir: out, files: A2 },
         { outDir: chart, files: C2, options: { displayPath: 'chart' } },
@@ -150,7 +140,7 @@ describe('several folders: all or nothing', () => {
     ['a folder around the other', 'dist/chart', 'dist', 'lies inside'],
     ['the same folder spelled differently', 'dist', './x/../dist/', 'is the same folder as'],
   ])('fails on %s, before anything is written', (_name, first, second, how) => {
-    const error = validationError(() =>
+    const error = validationErrorOf(() =>
       writeTreesAtomically([
         { outDir: path.join(tmp, first), files: A1, options: { displayPath: first } },
         { outDir: path.join(tmp, second), files: C1, options: { displayPath: second } },
@@ -164,7 +154,7 @@ describe('several folders: all or nothing', () => {
   test('fails on a folder that reaches the other through a symbolic link', () => {
     fs.mkdirSync(path.join(tmp, 'dist'));
     fs.symlinkSync(path.join(tmp, 'dist'), path.join(tmp, 'alias'));
-    const error = validationError(() =>
+    const error = validationErrorOf(() =>
       writeTreesAtomically([
         { outDir: path.join(tmp, 'dist'), files: A1 },
         { outDir: path.join(tmp, 'alias', 'chart'), files: C1 },
@@ -236,7 +226,7 @@ describe('symbolic links named like the writer folders', () => {
     const otherBefore = readTree(other);
     fs.rmSync(out, { recursive: true });
     fs.symlinkSync(other, path.join(tmp, name));
-    const error = validationError(() => writeTreeAtomically(out, A2, { displayPath: 'out' }));
+    const error = validationErrorOf(() => writeTreeAtomically(out, A2, { displayPath: 'out' }));
     expect(error.problems).toEqual([expect.objectContaining({ path: name, message: expect.stringContaining('is a symbolic link but named like') })]);
     expect(readTree(other)).toEqual(otherBefore);
     expect(fs.lstatSync(path.join(tmp, name)).isSymbolicLink()).toBe(true);
@@ -246,7 +236,7 @@ describe('symbolic links named like the writer folders', () => {
     const target = path.join(tmp, 'precious.txt');
     fs.writeFileSync(target, 'keep\n');
     fs.symlinkSync(target, path.join(tmp, '.out.vcp-lock'));
-    const error = validationError(() => writeTreeAtomically(path.join(tmp, 'out'), A1));
+    const error = validationErrorOf(() => writeTreeAtomically(path.join(tmp, 'out'), A1));
     expect(error.problems[0].message).toContain('not a regular file');
     expect(fs.readFileSync(target, 'utf8')).toBe('keep\n');
     expect(fs.existsSync(path.join(tmp, 'out'))).toBe(false);
@@ -272,7 +262,7 @@ describe('files of ours that a restored manifest no longer lists (git checkout -
     writeTreeAtomically(out, new Map([...A1, ['team-new/app.yaml', 'new: 1\n']]));
     fs.writeFileSync(path.join(out, DEFAULT_MANIFEST_NAME), manifestV1);
     fs.writeFileSync(path.join(out, 'team-new', 'app.yaml'), 'edited by hand\n');
-    const error = validationError(() => writeTreeAtomically(out, A1, { displayPath: 'out' }));
+    const error = validationErrorOf(() => writeTreeAtomically(out, A1, { displayPath: 'out' }));
     expect(error.problems.map((p) => p.path)).toEqual(['team-new/app.yaml']);
     expect(error.message).toContain('"git clean -n -- out"');
     expect(fs.readFileSync(path.join(out, 'team-new', 'app.yaml'), 'utf8')).toBe('edited by hand\n');
@@ -283,7 +273,7 @@ describe('mount points and paths as typed', () => {
   const mounted = ['/proc', '/sys', '/dev'].find((p) => fs.existsSync(p) && isMountPoint(p));
   (mounted ? test : test.skip)('fails on an output folder that is a mount point, with what to do instead, before writing anything', () => {
     const parentBefore = fs.readdirSync(path.dirname(mounted!)).sort();
-    const error = validationError(() => writeTreeAtomically(mounted!, A1));
+    const error = validationErrorOf(() => writeTreeAtomically(mounted!, A1));
     expect(error.problems[0].message).toContain('is a mount point');
     expect(error.problems[0].message).toContain(`${mounted}/dist`);
     expect(fs.readdirSync(path.dirname(mounted!)).sort()).toEqual(parentBefore);
@@ -298,7 +288,7 @@ describe('mount points and paths as typed', () => {
     const out = path.join(tmp, 'out');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'mine.txt'), 'x');
-    const error = validationError(() => writeTreeAtomically(out, A1, { displayPath: 'out' }));
+    const error = validationErrorOf(() => writeTreeAtomically(out, A1, { displayPath: 'out' }));
     expect(error.message).toMatch(/^refusing to replace out:/);
     expect(error.message).not.toContain(tmp);
   });

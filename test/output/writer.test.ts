@@ -8,6 +8,7 @@ import { ConcurrentWriteError, DEFAULT_MANIFEST_NAME, MANIFEST_HEADER, writeTree
 import { processIdentity } from '../../src/output/write-lock';
 // The real module object (not an import-star copy), so a test can make one call of it fail.
 import nodeFs = require('fs');
+import { validationErrorOf } from '../support/errors';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -58,16 +59,6 @@ const V2 = new Map([
 
 function manifestFor(paths: Iterable<string>, name = DEFAULT_MANIFEST_NAME): string {
   return `${MANIFEST_HEADER}\n${[...paths, name].sort().join('\n')}\n`;
-}
-
-function expectValidationError(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
 }
 
 describe('writeTreeAtomically: writing', () => {
@@ -159,7 +150,7 @@ describe('writeTreeAtomically: ownership', () => {
     fs.symlinkSync('/etc/hostname', path.join(outDir, 'team-b', 'secret.yaml'));
     const before = readTree(outDir);
 
-    const error = expectValidationError(() => writeTreeAtomically(outDir, V2));
+    const error = validationErrorOf(() => writeTreeAtomically(outDir, V2));
     expect(error.problems.map((p) => p.path)).toEqual(['README.md', 'empty/', 'team-a/notes.md', 'team-b/secret.yaml']);
     expect(error.message.split(tmp).join('<tmp>')).toMatchSnapshot();
     expect(error.problems[0].message).toContain('not listed in .generated-files');
@@ -174,7 +165,7 @@ describe('writeTreeAtomically: ownership', () => {
     fs.writeFileSync(path.join(outDir, 'src', 'main.ts'), 'x');
     fs.writeFileSync(path.join(outDir, 'package.json'), '{}');
     const before = readTree(outDir);
-    const error = expectValidationError(() => writeTreeAtomically(outDir, V1));
+    const error = validationErrorOf(() => writeTreeAtomically(outDir, V1));
     expect(error.problems.map((p) => p.path)).toEqual(['package.json', 'src/main.ts']);
     expect(readTree(outDir)).toEqual(before);
     expect(siblings()).toEqual([]);
@@ -187,9 +178,9 @@ describe('writeTreeAtomically: ownership', () => {
     fs.writeFileSync(manifest, text.replace('team-b/secret.yaml\n', ''));
     // Without the record of the last run, nothing vouches for an unlisted file (see "recognises" below).
     fs.rmSync(path.join(tmp, '.out.vcp-written'));
-    expect(expectValidationError(() => writeTreeAtomically(outDir, V1)).problems.map((p) => p.path)).toEqual(['team-b/secret.yaml']);
+    expect(validationErrorOf(() => writeTreeAtomically(outDir, V1)).problems.map((p) => p.path)).toEqual(['team-b/secret.yaml']);
     fs.writeFileSync(manifest, text.replace('.generated-files\n', ''));
-    expect(expectValidationError(() => writeTreeAtomically(outDir, V1)).problems.map((p) => p.path)).toEqual([
+    expect(validationErrorOf(() => writeTreeAtomically(outDir, V1)).problems.map((p) => p.path)).toEqual([
       '.generated-files',
       'kustomization.yaml',
       'team-a/secret.yaml',
@@ -240,7 +231,7 @@ describe('writeTreeAtomically: bad relative paths', () => {
       ['ok', 'x'],
       ['.generated-files', 'x'],
     ]);
-    const error = expectValidationError(() => writeTreeAtomically(outDir, files));
+    const error = validationErrorOf(() => writeTreeAtomically(outDir, files));
     expect(error.problems.map((p) => [p.path, p.message])).toEqual([
       ['files["/etc/passwd"]', 'is absolute'],
       ['files["../escape.yaml"]', 'contains ".."'],
@@ -290,7 +281,7 @@ describe('writeTreeAtomically: crashes and recovery', () => {
     writeTreeAtomically(outDir, V1);
     fs.writeFileSync(path.join(outDir, 'mine.txt'), 'x');
     fs.renameSync(outDir, path.join(tmp, `.out.old-${deadPid()}`));
-    const error = expectValidationError(() => writeTreeAtomically(outDir, V2));
+    const error = validationErrorOf(() => writeTreeAtomically(outDir, V2));
     expect(error.problems.map((p) => p.path)).toEqual(['mine.txt']);
     expect(readTree(outDir)['mine.txt']).toBe('x');
     expect(siblings()).toEqual([]);
@@ -303,7 +294,7 @@ describe('writeTreeAtomically: crashes and recovery', () => {
     // A partly removed old tree of ours (here: all but the folder itself) is never one to restore, so it does not count.
     const partial = path.join(tmp, `.out.old-${deadPid()}`);
     fs.mkdirSync(partial);
-    const error = expectValidationError(() => writeTreeAtomically(outDir, V1));
+    const error = validationErrorOf(() => writeTreeAtomically(outDir, V1));
     expect(error.message).toMatch(/several earlier trees were left by interrupted runs/);
     expect(error.problems).toHaveLength(2);
     expect(error.problems.map((p) => p.path)).not.toContain(partial);
@@ -333,7 +324,7 @@ describe('writeTreeAtomically: crashes and recovery', () => {
     // A folder named like an old tree but holding foreign files is never deleted.
     fs.mkdirSync(old);
     fs.writeFileSync(path.join(old, 'precious.txt'), 'x');
-    const error = expectValidationError(() => writeTreeAtomically(outDir, V1));
+    const error = validationErrorOf(() => writeTreeAtomically(outDir, V1));
     expect(error.problems).toEqual([expect.objectContaining({ path: 'precious.txt' })]);
     expect(error.message).toContain(`refusing to replace ${old}`);
     expect(fs.readFileSync(path.join(old, 'precious.txt'), 'utf8')).toBe('x');
@@ -440,7 +431,7 @@ describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
     const before = readTree(old);
     const outBefore = readTree(outDir);
 
-    const error = expectValidationError(() => writeTreeAtomically(outDir, V2));
+    const error = validationErrorOf(() => writeTreeAtomically(outDir, V2));
     expect(error.message).toContain(`refusing to replace ${old}`);
     // The emptied folder is ours and not named; the foreign file is.
     expect(error.problems.map((p) => [p.path, p.message])).toEqual([['team-b/notes.md', expect.stringContaining('not listed in .generated-files')]]);
@@ -452,7 +443,7 @@ describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
     writeTreeAtomically(outDir, V1);
     const old = partlyRemovedOldTree(['team-a', DEFAULT_MANIFEST_NAME]);
     const before = readTree(old);
-    const error = expectValidationError(() => writeTreeAtomically(outDir, V2));
+    const error = validationErrorOf(() => writeTreeAtomically(outDir, V2));
     expect(error.problems.map((p) => p.path)).toEqual(['kustomization.yaml', 'team-b/secret.yaml']);
     expect(readTree(old)).toEqual(before);
   });
@@ -464,7 +455,7 @@ describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
     fs.mkdirSync(path.join(old, 'team-b', 'deeper'));
     fs.symlinkSync('/etc/hostname', path.join(old, 'link'));
     const before = readTree(old);
-    expect(expectValidationError(() => writeTreeAtomically(outDir, V2)).problems.map((p) => p.path)).toEqual(['elsewhere/', 'link', 'team-b/deeper/']);
+    expect(validationErrorOf(() => writeTreeAtomically(outDir, V2)).problems.map((p) => p.path)).toEqual(['elsewhere/', 'link', 'team-b/deeper/']);
     expect(readTree(old)).toEqual(before);
 
     // Without a manifest of ours, only the folders of the manifest's own path are accepted.
@@ -472,7 +463,7 @@ describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
     fs.rmSync(old, { recursive: true });
     fs.mkdirSync(path.join(bare, 'team-a'), { recursive: true });
     fs.writeFileSync(path.join(bare, DEFAULT_MANIFEST_NAME), 'team-a/x.yaml\n');
-    expect(expectValidationError(() => writeTreeAtomically(outDir, V2)).problems.map((p) => p.path)).toEqual([DEFAULT_MANIFEST_NAME, 'team-a/']);
+    expect(validationErrorOf(() => writeTreeAtomically(outDir, V2)).problems.map((p) => p.path)).toEqual([DEFAULT_MANIFEST_NAME, 'team-a/']);
     expect(fs.existsSync(path.join(bare, 'team-a'))).toBe(true);
   });
 
@@ -525,7 +516,7 @@ describe('writeTreeAtomically: an old tree whose removal was cut short', () => {
     // The listed files are gone, the foreign file, its folder and the manifest are kept.
     expect(readTree(old)).toEqual({ 'team-a/late.md': 'mine\n', [DEFAULT_MANIFEST_NAME]: manifestFor(V1.keys()) });
 
-    const error = expectValidationError(() => writeTreeAtomically(outDir, V1));
+    const error = validationErrorOf(() => writeTreeAtomically(outDir, V1));
     expect(error.problems.map((p) => p.path)).toEqual(['team-a/late.md']);
     expect(readTree(old)['team-a/late.md']).toBe('mine\n');
   });

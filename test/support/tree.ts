@@ -22,3 +22,17 @@ export function readTreeWithLinks(dir: string, options: { readonly emptyFolders?
   walk(dir, '');
   return tree;
 }
+
+/** Every regular file under `dir` by POSIX relative path (links followed), in path order. */
+export function readTreeSorted(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (rel: string): void => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const p = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) walk(p);
+      else files.set(p, fs.readFileSync(path.join(dir, p), 'utf8'));
+    }
+  };
+  walk('');
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
